@@ -1,0 +1,55 @@
+import type { ClassList } from '../core/classes.ts';
+import type { Labels } from '../core/labels.ts';
+import type { RgbImage } from '../core/raster.ts';
+
+/** The dataset formats nucleimix reads and writes (spec §6). */
+export type FormatName = 'consep' | 'lizard' | 'pannuke' | 'monuseg' | 'monusac';
+
+/** One annotated image. */
+export interface Sample {
+  /** Image name without extension, unique within its dataset (e.g. `train_1`). */
+  name: string;
+  image: RgbImage;
+  labels: Labels;
+  /**
+   * The type map as the file stores it (H×W int32), where the format has one. Writers paint it
+   * from `labels` when absent, so code that edits labels drops it rather than updating it.
+   */
+  typeMap?: Int32Array;
+  /**
+   * Format-specific facts the same format's writer uses to reproduce the file exactly:
+   * dtypes, compression, variables nucleimix does not interpret. Opaque to everything else.
+   */
+  source?: unknown;
+}
+
+/** Anything samples can be read from by name: an opened dataset, or an edited view of one. */
+export interface SampleSource {
+  readonly classes: ClassList;
+  readonly names: readonly string[];
+  read(name: string): Promise<Sample>;
+}
+
+/** An opened dataset on disk. Samples are read lazily, one at a time. */
+export interface Dataset extends SampleSource {
+  readonly format: FormatName;
+  /** The folder (or, for single-file formats, the file) the dataset was opened from. */
+  readonly root: string;
+}
+
+/** One dataset format: how to recognise, read and write it. */
+export interface FormatIO {
+  readonly name: FormatName;
+  /** A one-line description for `--help` and `info`. */
+  readonly description: string;
+  /** True when `root` looks like a dataset of this format. Never throws. */
+  detect(root: string): Promise<boolean>;
+  /**
+   * Opens the dataset at `root`. `classes` is the class list the caller settled on (from a
+   * `classes.json` beside the data or `--classes`), if any; without it the reader picks the
+   * format's own list.
+   */
+  open(root: string, classes?: ClassList): Promise<Dataset>;
+  /** Writes every sample of `source` into the existing, empty folder `dir`, in this format. */
+  write(dir: string, source: SampleSource): Promise<void>;
+}
