@@ -174,7 +174,7 @@ export function dilate4(mask: Uint8Array, width: number, height: number): Uint8A
  * @returns `count + 1` masks, each H×W uint8 with 1 inside.
  */
 export function dilationRings(mask: Uint8Array, width: number, height: number, count: number): Uint8Array[] {
-  const rings = [Uint8Array.from(mask, (v) => (v ? 1 : 0))];
+  const rings: Uint8Array[] = [Uint8Array.from(mask, (v) => (v ? 1 : 0))];
   for (let k = 1; k <= count; k++) rings.push(dilate4(rings[k - 1], width, height));
   return rings;
 }
