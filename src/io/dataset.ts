@@ -11,14 +11,18 @@ export interface Sample {
   name: string;
   image: RgbImage;
   labels: Labels;
+  /** The file the labels were read from, for error messages. */
+  origin?: string;
   /**
-   * The type map as the file stores it (H×W int32), where the format has one. Writers paint it
-   * from `labels` when absent, so code that edits labels drops it rather than updating it.
+   * Label-derived arrays exactly as the file stored them (type map, bounding boxes, original
+   * ids, ...), valid only for `labels` as read. Code that edits `labels` must drop this field;
+   * writers recompute whatever is absent. Opaque to everything but the format's own writer.
    */
-  typeMap?: Int32Array;
+  stored?: unknown;
   /**
-   * Format-specific facts the same format's writer uses to reproduce the file exactly:
-   * dtypes, compression, variables nucleimix does not interpret. Opaque to everything else.
+   * Format-specific facts about the file, true whatever the labels are: dtypes, compression,
+   * variables nucleimix does not interpret. The same format's writer uses them to reproduce
+   * the file; opaque to everything else.
    */
   source?: unknown;
 }

@@ -1,0 +1,53 @@
+import { rmSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { NucleiMixError } from '../core/errors.ts';
+import { pendingOutputs } from '../io/write.ts';
+import { convertCommand } from './convert.ts';
+import { demoCommand } from './demo.ts';
+import { infoCommand } from './info.ts';
+import { synthCommand } from './synth.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('nucleimix')
+    .description('Realistic augmentation of rare nucleus types in annotated H&E datasets')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  infoCommand(program);
+  synthCommand(program);
+  convertCommand(program);
+  demoCommand(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Removes half-written outputs when the user interrupts a run. */
+function cleanUpOnSignal(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      for (const dir of pendingOutputs) rmSync(dir, { recursive: true, force: true });
+      process.stderr.write(`\nnucleimix: interrupted; no output was written\n`);
+      process.exit(130);
+    });
+  }
+}
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 bad input or usage, 2 internal error. */
+export async function main(argv: string[]): Promise<number> {
+  cleanUpOnSignal();
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1; // commander printed it
+    if (err instanceof NucleiMixError) {
+      process.stderr.write(`nucleimix: ${err.message}\n`);
+      return 1;
+    }
+    const e = err as Error;
+    process.stderr.write(`nucleimix: internal error: ${e?.message ?? String(err)}\n`);
+    if (process.env.NUCLEIMIX_DEBUG) process.stderr.write(`${e?.stack}\n`);
+    else process.stderr.write('(this is a bug in nucleimix; set NUCLEIMIX_DEBUG=1 to see where)\n');
+    return 2;
+  }
+}

@@ -1,0 +1,74 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { CLASS_LISTS, CLASS_MERGES, type ClassList } from '../core/classes.ts';
+import { NucleiMixError } from '../core/errors.ts';
+import { readClassesFile } from './classes-file.ts';
+import type { Dataset, FormatIO } from './dataset.ts';
+import { FORMATS, formatByName } from './formats.ts';
+import { validateSample } from './validate.ts';
+
+export interface OpenOptions {
+  /** A format name; detected from the folder's layout when absent. */
+  format?: string;
+  /** A class-list name from CLASS_LISTS; else `classes.json` beside the data; else the format's own. */
+  classes?: string;
+  /** A class-merge preset from CLASS_MERGES, applied to every sample as it is read. */
+  merge?: string;
+}
+
+/** The format of the dataset at `root`, from its layout. */
+export async function detectFormat(root: string): Promise<FormatIO> {
+  for (const f of FORMATS) if (await f.detect(root)) return f;
+  const layouts = FORMATS.map((f) => `  ${f.name}: ${f.description}`).join('\n');
+  throw new NucleiMixError(`not a dataset nucleimix recognises; the layouts it reads are:\n${layouts}`, root);
+}
+
+/**
+ * Opens a dataset: detects its format, settles its class list, and wraps `read` so that every
+ * sample is validated (and merged, with `merge`) before anyone sees it.
+ */
+export async function openDataset(path: string, options: OpenOptions = {}): Promise<Dataset> {
+  const root = resolve(path);
+  try {
+    await stat(root);
+  } catch {
+    throw new NucleiMixError('no such file or folder', path);
+  }
+  let format: FormatIO;
+  if (options.format !== undefined) {
+    const f = formatByName(options.format);
+    if (f === undefined) throw new NucleiMixError(`unknown format '${options.format}' (known: ${FORMATS.map((x) => x.name).join(', ')})`);
+    format = f;
+  } else {
+    format = await detectFormat(root);
+  }
+  const merge = options.merge === undefined ? undefined : CLASS_MERGES[options.merge];
+  if (options.merge !== undefined && merge === undefined) {
+    throw new NucleiMixError(`unknown class merge '${options.merge}' (known: ${Object.keys(CLASS_MERGES).join(', ')})`);
+  }
+  let classes: ClassList | undefined;
+  if (options.classes !== undefined) {
+    classes = CLASS_LISTS[options.classes];
+    if (classes === undefined) throw new NucleiMixError(`unknown class list '${options.classes}' (known: ${Object.keys(CLASS_LISTS).join(', ')})`);
+  } else {
+    classes = (await readClassesFile(root)) ?? merge?.from;
+  }
+  const dataset = await format.open(root, classes);
+  const rawClasses = dataset.classes;
+  return {
+    ...dataset,
+    classes: merge?.to ?? rawClasses,
+    read: async (name) => {
+      const sample = await dataset.read(name);
+      validateSample(sample, rawClasses);
+      if (merge === undefined) return sample;
+      const types = sample.labels.types.map((t) => {
+        const merged = merge.map.get(t);
+        if (merged === undefined) throw new NucleiMixError(`type ${t} is not covered by the '${merge.name}' merge (${merge.description})`, sample.origin ?? name);
+        return merged;
+      });
+      // Merging changes the types, so the stored type map (if any) no longer holds.
+      return { ...sample, labels: { ...sample.labels, types }, stored: undefined };
+    },
+  };
+}

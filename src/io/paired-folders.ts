@@ -1,0 +1,82 @@
+import { readdir, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { NucleiMixError } from '../core/errors.ts';
+import { IMAGE_EXTENSIONS } from './image-file.ts';
+
+/** One image and its label file, paired by base name. */
+export interface FilePair {
+  name: string;
+  image: string;
+  label: string;
+}
+
+/** Folder names that hold images and labels, in the layouts CoNSeP, GLySAC and Lizard ship. */
+const IMAGE_DIRS = /^(images?|Images?|Lizard_Images\d*)$/;
+const LABEL_DIRS = ['Labels', 'labels', 'Lizard_Labels/Labels', 'Lizard_Labels/labels'];
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name).sort();
+}
+
+/** The label folder of an `Images/ + Labels/` dataset at `root`, or undefined. */
+export async function findLabelDir(root: string): Promise<string | undefined> {
+  for (const d of LABEL_DIRS) if (await isDir(join(root, d))) return join(root, d);
+  return undefined;
+}
+
+/**
+ * Pairs every image under the image folder(s) of `root` with `<label dir>/<name><labelExt>`.
+ * An image without a label file, or a label file without an image, is an error naming the
+ * file, so that no annotation is silently dropped.
+ */
+export async function pairImagesWithLabels(root: string, labelExt: string): Promise<FilePair[]> {
+  const labelDir = await findLabelDir(root);
+  if (labelDir === undefined) throw new NucleiMixError(`no Labels/ folder`, root);
+  const imageDirs: string[] = [];
+  for (const e of await readdir(root, { withFileTypes: true })) {
+    if (e.isDirectory() && IMAGE_DIRS.test(e.name)) imageDirs.push(join(root, e.name));
+  }
+  if (imageDirs.length === 0) throw new NucleiMixError(`no Images/ folder`, root);
+  imageDirs.sort();
+
+  const images = new Map<string, string>();
+  for (const dir of imageDirs) {
+    for (const f of await listFiles(dir)) {
+      const ext = extname(f).toLowerCase();
+      if (!IMAGE_EXTENSIONS.includes(ext)) continue;
+      const name = basename(f, extname(f));
+      const previous = images.get(name);
+      if (previous !== undefined) throw new NucleiMixError(`two images named '${name}' (also ${previous})`, join(dir, f));
+      images.set(name, join(dir, f));
+    }
+  }
+  const labels = new Map<string, string>();
+  for (const f of await listFiles(labelDir)) {
+    if (extname(f).toLowerCase() === labelExt) labels.set(basename(f, extname(f)), join(labelDir, f));
+  }
+  for (const [name, label] of labels) {
+    if (!images.has(name)) throw new NucleiMixError(`label file has no image '${name}.*' in ${imageDirs.join(', ')}`, label);
+  }
+  const pairs: FilePair[] = [];
+  for (const [name, image] of images) {
+    const label = labels.get(name);
+    if (label === undefined) throw new NucleiMixError(`image has no label file ${join(labelDir, name + labelExt)}`, image);
+    pairs.push({ name, image, label });
+  }
+  if (pairs.length === 0) throw new NucleiMixError(`no images in ${imageDirs.join(', ')}`, root);
+  return pairs.sort((a, b) => naturalCompare(a.name, b.name));
+}
+
+/** Orders `train_2` before `train_10`. */
+export function naturalCompare(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
