@@ -40,38 +40,62 @@ export interface InstanceStats {
 /** Area, bounding box and centroid of every instance, in one pass over the map. */
 export function instanceStats(inst: InstanceMap): InstanceStats {
   const { width, height, data } = inst;
-  // Ids can be large and sparse (PanNuke), so gather per-id sums in a Map keyed by id.
-  const acc = new Map<number, number[]>();
+  let maxId = 0;
+  for (let p = 0; p < data.length; p++) if (data[p] > maxId) maxId = data[p];
+  // Per-id accumulators indexed by id: ids are dense in practice (1..N). Sparse ids (PanNuke
+  // can reach tens of thousands in a 256² tile) are compacted first so memory stays O(N).
+  let slot: Int32Array | Map<number, number>;
+  let n: number;
+  if (maxId <= 4 * data.length + 1024) {
+    const s = new Int32Array(maxId + 1).fill(-1);
+    n = 0;
+    for (let p = 0; p < data.length; p++) {
+      const id = data[p];
+      if (id !== 0 && s[id] < 0) s[id] = 0;
+    }
+    for (let id = 1; id <= maxId; id++) if (s[id] === 0) s[id] = n++;
+    slot = s;
+  } else {
+    const present = new Set<number>();
+    for (let p = 0; p < data.length; p++) if (data[p] !== 0) present.add(data[p]);
+    const m = new Map<number, number>();
+    [...present].sort((a, b) => a - b).forEach((id, i) => m.set(id, i));
+    n = m.size;
+    slot = m;
+  }
+  const ids = new Int32Array(n);
+  const areas = new Int32Array(n);
+  const bboxes = new Int32Array(4 * n);
+  const sumX = new Float64Array(n);
+  const sumY = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    bboxes[4 * i] = width;
+    bboxes[4 * i + 1] = height;
+  }
+  const dense = slot instanceof Int32Array ? slot : undefined;
+  const sparse = slot instanceof Map ? slot : undefined;
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let x = 0; x < width; x++) {
       const id = data[row + x];
       if (id === 0) continue;
-      let a = acc.get(id);
-      if (a === undefined) {
-        a = [0, 0, 0, x, y, x, y];
-        acc.set(id, a);
-      }
-      a[0]++;
-      a[1] += x;
-      a[2] += y;
-      if (x < a[3]) a[3] = x;
-      if (x > a[5]) a[5] = x;
-      a[6] = y; // rows are visited in order, so the last row seen is the largest
+      const i = dense !== undefined ? dense[id] : sparse!.get(id)!;
+      ids[i] = id;
+      areas[i]++;
+      sumX[i] += x;
+      sumY[i] += y;
+      const b = 4 * i;
+      if (x < bboxes[b]) bboxes[b] = x;
+      if (y < bboxes[b + 1]) bboxes[b + 1] = y;
+      if (x + 1 > bboxes[b + 2]) bboxes[b + 2] = x + 1;
+      bboxes[b + 3] = y + 1; // rows are visited in order
     }
   }
-  const ids = Int32Array.from(acc.keys()).sort();
-  const n = ids.length;
-  const areas = new Int32Array(n);
-  const bboxes = new Int32Array(4 * n);
   const centroids = new Float64Array(2 * n);
-  ids.forEach((id, i) => {
-    const a = acc.get(id)!;
-    areas[i] = a[0];
-    centroids[2 * i] = a[1] / a[0];
-    centroids[2 * i + 1] = a[2] / a[0];
-    bboxes.set([a[3], a[4], a[5] + 1, a[6] + 1], 4 * i);
-  });
+  for (let i = 0; i < n; i++) {
+    centroids[2 * i] = sumX[i] / areas[i];
+    centroids[2 * i + 1] = sumY[i] / areas[i];
+  }
   return { ids, areas, bboxes, centroids };
 }
 

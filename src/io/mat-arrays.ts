@@ -1,4 +1,4 @@
-import { NucleiMixError } from '../core/errors.ts';
+import { NucleiMixError, namingSync } from '../core/errors.ts';
 import { castToClass, fromRowMajor2D, getArray, toRowMajor2D, type MatArray, type MatClass, type MatFile } from './mat-file.ts';
 
 /** A 2-D integer array in row-major order, as label formats use them. */
@@ -14,17 +14,50 @@ export interface IntMatrix {
  * the variable and the first offending element.
  */
 export function intMatrix(mat: MatFile, name: string, file: string, allowNegative = false): IntMatrix {
-  const { rows, cols, data } = toRowMajor2D(getArray(mat, name, file));
-  const out = new Int32Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (!Number.isInteger(v) || v > 2147483647 || (v < 0 && !allowNegative) || v < -2147483648) {
-      const r = Math.floor(i / cols);
-      throw new NucleiMixError(`'${name}' holds ${v} at row ${r + 1}, column ${(i % cols) + 1}; expected ${allowNegative ? '' : 'non-negative '}integers`, file);
+  const a = getArray(mat, name, file);
+  if (a.data instanceof BigInt64Array || a.data instanceof BigUint64Array) {
+    const { rows, cols, data } = namingSync(file, () => toRowMajor2D(a));
+    return { rows, cols, data: toInt32(data, name, file, cols, allowNegative) };
+  }
+  if (a.dims.length !== 2) throw new NucleiMixError(`'${name}' has ${a.dims.length} dimensions (${a.dims.join('×')}); expected a 2-D matrix`, file);
+  const [rows, cols] = a.dims;
+  const src = a.data;
+  if (src.length !== rows * cols) throw new NucleiMixError(`'${name}' holds ${src.length} values for ${rows}×${cols}`, file);
+  // Transpose from MATLAB's column-major order and check in the same pass: label maps are
+  // millions of doubles, and this is on the path of every read.
+  const out = new Int32Array(rows * cols);
+  const min = allowNegative ? -2147483648 : 0;
+  const B = 32; // cache-sized tiles: both the strided reads and writes stay in cache
+  for (let c0 = 0; c0 < cols; c0 += B) {
+    const c1 = Math.min(cols, c0 + B);
+    for (let r0 = 0; r0 < rows; r0 += B) {
+      const r1 = Math.min(rows, r0 + B);
+      for (let c = c0; c < c1; c++) {
+        const base = c * rows;
+        for (let r = r0; r < r1; r++) {
+          const v = src[base + r];
+          if (!(v >= min && v <= 2147483647 && (v | 0) === v)) throw badValue(name, file, v, r, c, allowNegative);
+          out[r * cols + c] = v;
+        }
+      }
     }
-    out[i] = v;
   }
   return { rows, cols, data: out };
+}
+
+function badValue(name: string, file: string, v: number, r: number, c: number, allowNegative: boolean): NucleiMixError {
+  return new NucleiMixError(`'${name}' holds ${v} at row ${r + 1}, column ${c + 1}; expected ${allowNegative ? '' : 'non-negative '}integers`, file);
+}
+
+function toInt32(data: Float64Array, name: string, file: string, cols: number, allowNegative: boolean): Int32Array {
+  const out = new Int32Array(data.length);
+  const min = allowNegative ? -2147483648 : 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!(v >= min && v <= 2147483647 && (v | 0) === v)) throw badValue(name, file, v, Math.floor(i / cols), i % cols, allowNegative);
+    out[i] = v;
+  }
+  return out;
 }
 
 /** Reads variable `name` as a vector (N×1 or 1×N) of integers. */
@@ -38,7 +71,7 @@ export function intVector(mat: MatFile, name: string, file: string): Int32Array 
 
 /** Reads variable `name` as an N×`cols` matrix of floats, row-major; checks its shape. */
 export function floatRows(mat: MatFile, name: string, file: string, rows: number, cols: number): Float64Array {
-  const m = toRowMajor2D(getArray(mat, name, file));
+  const m = namingSync(file, () => toRowMajor2D(getArray(mat, name, file)));
   if (m.data.length === 0 && rows === 0) return new Float64Array(0);
   if (m.rows !== rows || m.cols !== cols) {
     throw new NucleiMixError(`'${name}' is ${m.rows}×${m.cols}; expected ${rows}×${cols}`, file);

@@ -1,0 +1,244 @@
+/**
+ * MATLAB .mat files: the shared types, version dispatch, and helpers for turning variables into
+ * row-major matrices and back. The v5 codec lives in mat5.ts, the v7.3 (HDF5) one in mat73.ts.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { NucleiMixError, naming } from '../core/errors.ts';
+import { parseMat5, parseMat5Async, serializeMat5 } from './mat5.ts';
+
+export { parseMat5, serializeMat5 };
+
+export type MatClass =
+  | 'double' | 'single' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'logical' | 'char';
+
+export type MatData =
+  | Float64Array | Float32Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
+  | BigInt64Array | BigUint64Array;
+
+/** A numeric, logical or char array. `dims` in MATLAB order (rows, cols, ...); `data` in column-major order, as MATLAB stores it. */
+export interface MatArray {
+  kind: 'array';
+  name: string;
+  class: MatClass;
+  dims: number[];
+  /**
+   * The values, in the typed array of the class: logical is Uint8Array (0/1), char is
+   * Uint16Array (UTF-16 code units).
+   */
+  data: MatData;
+  /**
+   * v5 only: the on-disk element type (miINT8...) when MATLAB stored the class compactly, e.g. a
+   * double array stored as miUINT8, or a char array stored as miUTF8; the writer reuses it so
+   * files round-trip (and falls back to the class's own type when the values no longer fit it).
+   */
+  storage?: string;
+  /** v5 only: MATLAB's global-variable flag, kept so that writing the file back keeps it. */
+  global?: boolean;
+}
+
+/** A variable nucleimix does not interpret (struct, cell, sparse, complex, object, function handle...). Kept as raw bytes so that writing the file back keeps it. */
+export interface MatOpaque {
+  kind: 'opaque';
+  name: string;
+  /** e.g. 'struct', 'cell', 'sparse', 'complex double', 'subsystem' */
+  what: string;
+  /**
+   * v5: the whole miMATRIX data element (tag included, uncompressed, little-endian: elements of
+   * big-endian files are byte-swapped on reading). Empty for v7.3 files, whose opaque variables
+   * cannot be written back.
+   */
+  raw: Uint8Array;
+}
+
+export type MatVariable = MatArray | MatOpaque;
+
+export interface MatFile {
+  version: '5' | '7.3';
+  /** the 116-byte descriptive header text, trimmed */
+  header: string;
+  /** v5: per-variable whether it was in a miCOMPRESSED element; v7.3: whether its dataset was deflated. */
+  variables: Array<MatVariable & { compressed: boolean }>;
+}
+
+/** Bytes per element and the typed array of each class. */
+export const CLASS_ARRAYS: Record<MatClass, { new (n: number): MatData; BYTES_PER_ELEMENT: number }> = {
+  double: Float64Array,
+  single: Float32Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+  logical: Uint8Array,
+  char: Uint16Array,
+};
+
+export const MAT_CLASSES = Object.keys(CLASS_ARRAYS) as MatClass[];
+
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** True when `bytes` holds the HDF5 signature at `offset`. */
+export function hasHdf5Signature(bytes: Uint8Array, offset: number): boolean {
+  if (bytes.length < offset + 8) return false;
+  return HDF5_SIGNATURE.every((b, i) => bytes[offset + i] === b);
+}
+
+/**
+ * Reads a MAT file: v5 (compressed or not, either byte order) or v7.3 (HDF5, recognised by the
+ * HDF5 signature after the 512-byte MATLAB user block, or at 0 for a plain HDF5 file).
+ */
+export async function readMatFile(path: string): Promise<MatFile> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new NucleiMixError(`cannot read file (${(err as Error).message})`, path);
+  }
+  if (hasHdf5Signature(bytes, 512) || hasHdf5Signature(bytes, 0)) {
+    const { parseMat73 } = await import('./mat73.ts');
+    return parseMat73(bytes, path);
+  }
+  return naming(path, () => parseMat5Async(bytes, path));
+}
+
+/** Writes `mat` as v5 (little-endian) or v7.3 (HDF5 with the MATLAB user block), per `mat.version`. */
+export async function writeMatFile(path: string, mat: MatFile): Promise<void> {
+  let bytes: Uint8Array;
+  if (mat.version === '7.3') {
+    const { serializeMat73 } = await import('./mat73.ts');
+    bytes = await serializeMat73(mat, path);
+  } else if (mat.version === '5') {
+    bytes = await naming(path, () => serializeMat5(mat));
+  } else {
+    throw new NucleiMixError(`cannot write MAT version ${String(mat.version)}; expected '5' or '7.3'`, path);
+  }
+  try {
+    await writeFile(path, bytes);
+  } catch (err) {
+    throw new NucleiMixError(`cannot write file (${(err as Error).message})`, path);
+  }
+}
+
+/** The numeric variable `name`; a NucleiMixError naming the file and variable if it is missing or not a plain array. */
+export function getArray(mat: MatFile, name: string, file: string): MatArray {
+  const v = mat.variables.find((x) => x.name === name);
+  if (v === undefined) {
+    const names = mat.variables.map((x) => x.name).filter((n) => n !== '');
+    throw new NucleiMixError(`has no variable '${name}' (it holds ${names.length ? names.join(', ') : 'no variables'})`, file);
+  }
+  if (v.kind !== 'array') throw new NucleiMixError(`variable '${name}' is a ${v.what}, not a numeric array`, file);
+  return v;
+}
+
+/** Number of elements of an array with these dims. */
+export function numel(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * A 2-D array as row-major float64 (rows×cols). int64/uint64 values are converted to numbers
+ * (an error if one is beyond ±2^53); chars give their UTF-16 code units.
+ */
+export function toRowMajor2D(a: MatArray): { rows: number; cols: number; data: Float64Array } {
+  if (a.dims.length !== 2) {
+    throw new NucleiMixError(`variable '${a.name}' has ${a.dims.length} dimensions (${a.dims.join('×')}); expected a 2-D matrix`);
+  }
+  const [rows, cols] = a.dims;
+  if (a.data.length !== rows * cols) {
+    throw new NucleiMixError(`variable '${a.name}' holds ${a.data.length} values for ${rows}×${cols}`);
+  }
+  const out = new Float64Array(rows * cols);
+  const src = a.data;
+  if (src instanceof BigInt64Array || src instanceof BigUint64Array) {
+    for (let c = 0; c < cols; c++) {
+      for (let r = 0; r < rows; r++) {
+        const v = src[c * rows + r];
+        const n = Number(v);
+        if (!Number.isSafeInteger(n)) {
+          throw new NucleiMixError(`variable '${a.name}' holds ${v} at row ${r + 1}, column ${c + 1}, beyond the range of exact numbers`);
+        }
+        out[r * cols + c] = n;
+      }
+    }
+  } else {
+    for (let c = 0; c < cols; c++) {
+      const base = c * rows;
+      for (let r = 0; r < rows; r++) out[r * cols + c] = src[base + r];
+    }
+  }
+  return { rows, cols, data: out };
+}
+
+/** A column-major MatArray of class `cls` from a row-major rows×cols matrix; an error if a value does not fit the class exactly. */
+export function fromRowMajor2D(name: string, cls: MatClass, rows: number, cols: number, rowMajor: ArrayLike<number>): MatArray {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
+    throw new NucleiMixError(`variable '${name}': bad size ${rows}×${cols}`);
+  }
+  if (rowMajor.length !== rows * cols) {
+    throw new NucleiMixError(`variable '${name}': ${rowMajor.length} values for ${rows}×${cols}`);
+  }
+  const colMajor = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) colMajor[c * rows + r] = rowMajor[base + c];
+  }
+  let data: MatData;
+  try {
+    data = castToClass(colMajor, cls);
+  } catch (err) {
+    throw new NucleiMixError(`variable '${name}': ${(err as Error).message}`);
+  }
+  return { kind: 'array', name, class: cls, dims: [rows, cols], data };
+}
+
+const INT_RANGES: Partial<Record<MatClass, [number, number]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  uint16: [0, 65535],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+  int64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  uint64: [0, Number.MAX_SAFE_INTEGER],
+  logical: [0, 1],
+  char: [0, 65535],
+};
+
+/**
+ * `values` as the typed array of class `cls`. A NucleiMixError if a value does not fit exactly:
+ * a fraction, NaN or out-of-range value for an integer class, logical or char, or a double that
+ * single precision cannot hold.
+ */
+export function castToClass(values: ArrayLike<number>, cls: MatClass): MatData {
+  const Ctor = CLASS_ARRAYS[cls];
+  if (Ctor === undefined) throw new NucleiMixError(`unknown MATLAB class '${String(cls)}'`);
+  const n = values.length;
+  if (cls === 'double') return Float64Array.from(values);
+  if (cls === 'single') {
+    const out = Float32Array.from(values);
+    for (let i = 0; i < n; i++) {
+      if (!Object.is(out[i], values[i]) && !Number.isNaN(values[i])) {
+        throw new NucleiMixError(`value ${values[i]} at index ${i} does not fit class single exactly`);
+      }
+    }
+    return out;
+  }
+  const [lo, hi] = INT_RANGES[cls]!;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < lo || v > hi) {
+      throw new NucleiMixError(`value ${v} at index ${i} does not fit class ${cls}`);
+    }
+  }
+  if (cls === 'int64' || cls === 'uint64') {
+    const out = cls === 'int64' ? new BigInt64Array(n) : new BigUint64Array(n);
+    for (let i = 0; i < n; i++) out[i] = BigInt(values[i]);
+    return out;
+  }
+  const out = new Ctor(n) as Exclude<MatData, BigInt64Array | BigUint64Array>;
+  for (let i = 0; i < n; i++) out[i] = values[i];
+  return out;
+}
