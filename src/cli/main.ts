@@ -4,6 +4,7 @@ import { NucleiMixError } from '../core/errors.ts';
 import { pendingOutputs } from '../io/write.ts';
 import { convertCommand } from './convert.ts';
 import { demoCommand } from './demo.ts';
+import { evalCommand } from './eval.ts';
 import { infoCommand } from './info.ts';
 import { synthCommand } from './synth.ts';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   infoCommand(program);
   synthCommand(program);
   convertCommand(program);
+  evalCommand(program);
   demoCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
