@@ -6,9 +6,12 @@
  * Sizes are from CoNSeP train (27 images, 0.25 µm/px), median area (p10–p90) in px:
  * other 80 (27–260), inflammatory 184 (88–268), epithelial 347 (123–822), spindle 184
  * (77–452); median elongation √(λ₁/λ₂) of the pixel covariance: 1.69, 1.31, 1.69, 1.82.
- * The synthetic types keep those sizes but exaggerate their shape differences a little
- * (rounder lymphocytes, thinner spindles), and the rare type is made deliberately distinct:
- * a dark, multi-lobed nucleus in a clear halo, like a neutrophil or an apoptotic cell.
+ * Types 2–4 keep those sizes but exaggerate their shape differences a little (rounder
+ * lymphocytes, thinner spindles). CoNSeP's "other" is a mixed bag (debris, apoptotic and
+ * unclassifiable cells), so the rare type is made deliberately distinct instead: a dark,
+ * 3–5-lobed nucleus in a clear halo, like a neutrophil or an apoptotic cell, larger than
+ * CoNSeP's. Measured on 40 generated 512² tiles, types 1–4: median area 217 / 183 / 332 /
+ * 166 px, median elongation 1.13 / 1.14 / 1.90 / 2.80.
  */
 import type { Rng } from '../core/rng.ts';
 import { MEASURED_CONCENTRATIONS as MC } from './stain.ts';

@@ -34,8 +34,8 @@ function fibreAngle(t: Tissue, p: number): number {
 }
 
 /**
- * Rare nuclei: in the stroma, apart from each other; where the stroma is too small for
- * them, anywhere that is not lumen or vessel, and as a last resort anywhere at all.
+ * Rare nuclei: in the stroma, touching nothing; where the stroma is too small for them, in
+ * stroma or epithelium, and as a last resort anywhere at all.
  */
 function placeRare(rng: Rng, canvas: NucleusCanvas, t: Tissue, count: number): void {
   const { width, height } = t;
@@ -51,8 +51,8 @@ function placeRare(rng: Rng, canvas: NucleusCanvas, t: Tissue, count: number): v
 }
 
 /**
- * Epithelial nuclei along a gland: one row (two where the band is thick) in its basal half,
- * each nucleus pointing at the lumen, spaced by its own width so neighbours touch.
+ * Epithelial nuclei along a gland: one row (two where the band is thick), each nucleus
+ * pointing at the lumen, spaced by about its own width so that neighbours touch or nearly.
  */
 function placeGlandNuclei(rng: Rng, canvas: NucleusCanvas, t: Tissue, g: Gland): void {
   // Rows of nuclei ~25 px long, the first just off the basement membrane, the next ones

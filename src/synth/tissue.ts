@@ -216,12 +216,12 @@ function paintBackground(rng: Rng, t: Tissue, scene: Scene): void {
     switch (region[p]) {
       case REGION.stroma: {
         const d = clamp(scene.stromaDensity * (1 + 0.3 * density[p]), 0.3, 1.6);
-        const open = smoothstep(-0.8, 0.7, 0.8 * gap[p] + 1.2 * (1 - d));
+        const open = smoothstep(-0.65, 0.8, 0.8 * gap[p] + 1.2 * (1 - d));
         const m = clamp(0.5 + 0.25 * texture[p], 0, 1);
         const f = Math.min(1.4, strands[p]);
         // Purple patches where fibroblast and inflammatory cytoplasm lie in the stroma.
         const cells = 0.12 * Math.max(0, blotch[p] - 0.7);
-        h[p] = (sh * (0.5 + 0.6 * m) + cells) * (1 - 0.85 * open) + 0.15 * f;
+        h[p] = (sh * (0.6 + 0.7 * m) + cells) * (1 - 0.85 * open) + 0.15 * f;
         e[p] = se * d * ((0.45 + 0.6 * m) * (1 - 0.92 * open) + 0.65 * f);
         r[p] = sr * ((0.5 + 0.5 * m) * (1 - 0.75 * open) + 0.5 * f);
         break;
