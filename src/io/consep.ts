@@ -13,7 +13,7 @@ import type { Dataset, FormatIO, Sample, SampleSource } from './dataset.ts';
 import { readImageFile, writeImageFile, type ImageFileInfo } from './image-file.ts';
 import { classOf, floatRows, hasVariable, intMatrix, intVector, matVariable } from './mat-arrays.ts';
 import { readMatFile, writeMatFile, type MatFile, type MatVariable } from './mat-file.ts';
-import { findLabelDir, pairImagesWithLabels, type FilePair } from './paired-folders.ts';
+import { matLabelKind, pairImagesWithLabels, type FilePair } from './paired-folders.ts';
 
 /** What a CoNSeP file held besides the labels: kept so that writing it back loses nothing. */
 interface ConsepSource {
@@ -82,15 +82,7 @@ async function maxTypeOf(pairs: FilePair[]): Promise<number> {
 }
 
 async function detect(root: string): Promise<boolean> {
-  try {
-    const labelDir = await findLabelDir(root);
-    if (labelDir === undefined) return false;
-    const pairs = await pairImagesWithLabels(root, '.mat');
-    const mat = await readMatFile(pairs[0].label);
-    return hasVariable(mat, 'inst_map') && hasVariable(mat, 'inst_type');
-  } catch {
-    return false;
-  }
+  return (await matLabelKind(root)) === 'consep';
 }
 
 async function open(root: string, classes?: ClassList): Promise<Dataset> {

@@ -15,7 +15,7 @@ import type { Dataset, FormatIO, Sample, SampleSource } from './dataset.ts';
 import { readImageFile, writeImageFile, type ImageFileInfo } from './image-file.ts';
 import { classOf, floatRows, hasVariable, intMatrix, intVector, matVariable } from './mat-arrays.ts';
 import { readMatFile, writeMatFile, type MatFile, type MatVariable } from './mat-file.ts';
-import { findLabelDir, pairImagesWithLabels, type FilePair } from './paired-folders.ts';
+import { matLabelKind, pairImagesWithLabels, type FilePair } from './paired-folders.ts';
 
 interface LizardSource {
   format: 'lizard';
@@ -69,14 +69,7 @@ async function readPair(pair: FilePair): Promise<Sample> {
 }
 
 async function detect(root: string): Promise<boolean> {
-  try {
-    if ((await findLabelDir(root)) === undefined) return false;
-    const pairs = await pairImagesWithLabels(root, '.mat');
-    const mat = await readMatFile(pairs[0].label);
-    return hasVariable(mat, 'inst_map') && hasVariable(mat, 'id') && hasVariable(mat, 'class');
-  } catch {
-    return false;
-  }
+  return (await matLabelKind(root)) === 'lizard';
 }
 
 async function open(root: string, classes?: ClassList): Promise<Dataset> {

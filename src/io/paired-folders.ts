@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { NucleiMixError } from '../core/errors.ts';
 import { IMAGE_EXTENSIONS } from './image-file.ts';
+import { readMatFile } from './mat-file.ts';
 
 /** One image and its label file, paired by base name. */
 export interface FilePair {
@@ -79,4 +80,32 @@ export async function pairImagesWithLabels(root: string, labelExt: string): Prom
 /** Orders `train_2` before `train_10`. */
 export function naturalCompare(a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true });
+}
+
+/**
+ * Which `.mat` label format an `Images/ + Labels/` dataset holds, judged from the variables of
+ * its first readable label file: `lizard` (`id` and `class`), else `consep` (`inst_type`).
+ * A dataset whose label files are all unreadable counts as CoNSeP, the common case, so that
+ * reading it reports the broken file instead of "not a dataset".
+ */
+export async function matLabelKind(root: string): Promise<'consep' | 'lizard' | undefined> {
+  let pairs: FilePair[];
+  try {
+    if ((await findLabelDir(root)) === undefined) return undefined;
+    pairs = await pairImagesWithLabels(root, '.mat');
+  } catch {
+    return undefined;
+  }
+  for (const pair of pairs.slice(0, 3)) {
+    try {
+      const names = new Set((await readMatFile(pair.label)).variables.map((v) => v.name));
+      if (!names.has('inst_map')) return undefined;
+      if (names.has('id') && names.has('class')) return 'lizard';
+      if (names.has('inst_type')) return 'consep';
+      return undefined;
+    } catch {
+      // unreadable: try the next file
+    }
+  }
+  return 'consep';
 }

@@ -22,6 +22,7 @@ import {
   type MatData,
   type MatFile,
 } from '../../src/io/mat-file.ts';
+import { findPython } from '../helpers/python.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'mat');
 
@@ -314,24 +315,10 @@ test('helpers: row-major conversion, class casting, variable lookup', () => {
 // ----------------------------------------------------------------------------------------------
 // Checks against scipy itself
 
-let pythonCache: string | null | undefined;
-/** A python with numpy and scipy, or null. */
-function python(): string | null {
-  if (pythonCache !== undefined) return pythonCache;
-  pythonCache = null;
-  for (const exe of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(exe, ['-c', 'import numpy, scipy.io'], { encoding: 'utf8' });
-    if (r.status === 0) {
-      pythonCache = exe;
-      break;
-    }
-  }
-  return pythonCache;
-}
 
 /** Runs `code` with `input` on stdin (JSON) and returns its stdout parsed as JSON. */
 function runPython(code: string, input: unknown): any {
-  const r = spawnSync(python()!, ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(findPython('numpy, scipy.io')!, ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 64 << 20 });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -384,7 +371,7 @@ function encodeForPython(a: MatArray): Array<number | string> {
 }
 
 test('scipy.io.loadmat reads what the writer writes, with the same dtypes and values', (t) => {
-  if (python() === null) return t.skip('no python with numpy and scipy');
+  if (findPython('numpy, scipy.io') === null) return t.skip('no python with numpy and scipy');
   const dir = mkdtempSync(join(tmpdir(), 'nucleimix-mat5-scipy-'));
   try {
     const files: Record<string, MatFile> = {};
@@ -421,7 +408,7 @@ test('scipy.io.loadmat reads what the writer writes, with the same dtypes and va
 });
 
 test('scipy reads opaque variables we wrote back (struct, cell, sparse, complex) equal to the originals', (t) => {
-  if (python() === null) return t.skip('no python with numpy and scipy');
+  if (findPython('numpy, scipy.io') === null) return t.skip('no python with numpy and scipy');
   const dir = mkdtempSync(join(tmpdir(), 'nucleimix-mat5-opaque-'));
   try {
     const pairs: Array<[string, string]> = [];
@@ -459,8 +446,8 @@ print(json.dumps(res))
 });
 
 test('MATLAB-written files shipped with scipy read as scipy reads them', (t) => {
-  if (python() === null) return t.skip('no python with numpy and scipy');
-  const dataDir = spawnSync(python()!, ['-c', 'import os, scipy.io.matlab as m; print(os.path.join(os.path.dirname(m.__file__), "tests", "data"))'], { encoding: 'utf8' }).stdout.trim();
+  if (findPython('numpy, scipy.io') === null) return t.skip('no python with numpy and scipy');
+  const dataDir = spawnSync(findPython('numpy, scipy.io')!, ['-c', 'import os, scipy.io.matlab as m; print(os.path.join(os.path.dirname(m.__file__), "tests", "data"))'], { encoding: 'utf8' }).stdout.trim();
   let names: string[];
   try {
     // Files MATLAB 6 and 7 wrote (the 4.x ones are MAT v4), both byte orders, and function

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { NucleiMixError } from '../../src/core/errors.ts';
 import { createRng } from '../../src/core/rng.ts';
 import { CLASS_ARRAYS, readMatFile, writeMatFile, type MatArray, type MatClass, type MatData, type MatFile } from '../../src/io/mat-file.ts';
+import { findPython } from '../helpers/python.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'mat');
 const V73 = join(FIXTURES, 'v73.mat');
@@ -165,21 +166,9 @@ test('errors name the file: opaque variables cannot be written to v7.3, corrupt 
   });
 });
 
-let pythonCache: string | null | undefined;
-function python(): string | null {
-  if (pythonCache !== undefined) return pythonCache;
-  pythonCache = null;
-  for (const exe of ['/usr/bin/python3', 'python3']) {
-    if (spawnSync(exe, ['-c', 'import numpy, h5py, scipy.io'], { encoding: 'utf8' }).status === 0) {
-      pythonCache = exe;
-      break;
-    }
-  }
-  return pythonCache;
-}
 
 test('h5py reads what the writer writes: user block, MATLAB attributes, transposed data; scipy sees v7.3', async (t) => {
-  if (python() === null) return t.skip('no python with numpy, h5py and scipy');
+  if (findPython('numpy, h5py, scipy.io') === null) return t.skip('no python with numpy, h5py and scipy');
   await withTempDir(async (dir) => {
     const mat: MatFile = { version: '7.3', header: 'MATLAB 7.3 MAT-file, nucleimix test', variables: [...everyClass(true).filter((v) => v.name.startsWith('m_')), ...everyClass(false)] };
     mat.variables = mat.variables.map((v, i) => ({ ...v, name: `${v.name}_${i}` }));
@@ -208,7 +197,7 @@ with h5py.File(path, 'r') as f:
                           'compression': ds.compression}
 print(json.dumps(out))
 `;
-    const r = spawnSync(python()!, ['-c', code, path], { encoding: 'utf8', maxBuffer: 16 << 20 });
+    const r = spawnSync(findPython('numpy, h5py, scipy.io')!, ['-c', code, path], { encoding: 'utf8', maxBuffer: 16 << 20 });
     assert.equal(r.status, 0, r.stderr);
     const got = JSON.parse(r.stdout);
     assert.equal(got.text, mat.header);

@@ -15,6 +15,7 @@ import type { Sample, SampleSource } from '../../src/io/dataset.ts';
 import { writeImageFile } from '../../src/io/image-file.ts';
 import { monusac } from '../../src/io/monusac.ts';
 import { monuseg } from '../../src/io/monuseg.ts';
+import { findPython } from '../helpers/python.ts';
 
 let tmp: string;
 before(async () => {
@@ -165,16 +166,10 @@ for k in range(len(root)):
 print(json.dumps(out))
 `;
 
-function findPython(): string | undefined {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    if (spawnSync(py, ['-c', 'import xml.etree.ElementTree, json'], { encoding: 'utf8' }).status === 0) return py;
-  }
-  return undefined;
-}
 
 describe('MoNuSAC tooling', () => {
   it('the challenge scripts’ ElementTree walk finds every region with its type name and vertices', async (t) => {
-    const py = findPython();
+    const py = (findPython('xml.etree.ElementTree, json') ?? undefined);
     if (py === undefined) {
       t.skip('no python3 with xml.etree');
       return;

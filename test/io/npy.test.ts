@@ -19,6 +19,8 @@ import {
   type NpyArray,
   type NpyData,
 } from '../../src/io/npy.ts';
+import { findPython } from '../helpers/python.ts';
+import { rejectsNucleiMix } from '../helpers/errors.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/npy/', import.meta.url));
 const ARRAYS = join(FIXTURES, 'arrays');
@@ -52,21 +54,7 @@ function assertValues(data: NpyData, want: Json[], what: string): void {
   for (let i = 0; i < want.length; i++) assertValue(data, i, want[i], `${what}[${i}]`);
 }
 
-function findPython(): string | undefined {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(py, ['-c', 'import numpy'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
-  }
-  return undefined;
-}
 
-async function rejectsNucleiMix(p: Promise<unknown>, pattern?: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof NucleiMixError, `expected NucleiMixError, got ${(err as Error)?.name}: ${(err as Error)?.message}`);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  });
-}
 
 describe('reading numpy-written files', () => {
   test('fixture list matches expected.json', () => {
@@ -264,7 +252,7 @@ describe('writing', () => {
   });
 
   test('numpy reads what serializeNpy and the streaming writer write', async (t) => {
-    const py = findPython();
+    const py = (findPython('numpy') ?? undefined);
     if (py === undefined) {
       t.skip('no python3 with numpy');
       return;

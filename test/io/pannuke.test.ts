@@ -13,6 +13,8 @@ import { createImage, createInstanceMap } from '../../src/core/raster.ts';
 import type { Sample, SampleSource } from '../../src/io/dataset.ts';
 import { readNpy, serializeNpy, serializeNpyHeader, type NpyArray } from '../../src/io/npy.ts';
 import { isPannukeSource, locatePannuke, openPannuke, pannuke, pannukeMask, type PannukeStored } from '../../src/io/pannuke.ts';
+import { findPython } from '../helpers/python.ts';
+import { rejectsNucleiMix } from '../helpers/errors.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/npy/', import.meta.url));
 
@@ -37,20 +39,7 @@ function freshDir(): string {
   return d;
 }
 
-function findPython(): string | undefined {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    if (spawnSync(py, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0) return py;
-  }
-  return undefined;
-}
 
-async function rejectsNucleiMix(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof NucleiMixError, `expected NucleiMixError, got ${(err as Error)?.name}: ${(err as Error)?.message}`);
-    assert.match(err.message, pattern);
-    return true;
-  });
-}
 
 async function readAll(source: SampleSource): Promise<Sample[]> {
   const out: Sample[] = [];
@@ -288,7 +277,7 @@ describe('writing', () => {
     assert.deepEqual(back.map((s) => (s.stored as PannukeStored).hidden.length), [0, 0, 0]);
     assert.deepEqual(Array.from(back[1].labels.ids), [1, 2, 3, 4]);
 
-    const py = findPython();
+    const py = (findPython('numpy') ?? undefined);
     if (py === undefined) {
       t.skip('no python3 with numpy');
       return;
@@ -339,7 +328,7 @@ print(json.dumps({'dtypes': [im.dtype.str, m.dtype.str, ty.dtype.str], 'shapes':
       assert.equal(s.source.imageDescr, '<f8');
       assert.equal(s.source.maskDescr, '<f8');
     }
-    const py = findPython();
+    const py = (findPython('numpy') ?? undefined);
     if (py === undefined) {
       t.skip('no python3 with numpy');
       return;

@@ -1,0 +1,363 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cutDonor, type DonorCut } from '../../src/augment/donor.ts';
+import type { Insertion } from '../../src/augment/manifest.ts';
+import { LAYER, renderImage, type AppliedEdit, type Edit } from '../../src/augment/render.ts';
+import { NucleiMixError } from '../../src/core/errors.ts';
+import { dilationRings, indexOfId } from '../../src/core/labels.ts';
+import type { Sample } from '../../src/io/dataset.ts';
+import { createInpainter } from '../../src/inpaint/create.ts';
+import type { Inpainter } from '../../src/inpaint/inpainter.ts';
+import { makeSample, meanInpainter } from './fixtures.ts';
+
+const W = 120;
+const H = 100;
+/**
+ * The target image. 2: a spindle nucleus (type 4) to replace, touched by 7 (type 3) on its
+ * right; 12: another major (type 3) with 13 (type 2) beside it; 11: far away, untouched.
+ * Ids are not consecutive, so renumbering shows.
+ */
+const TARGET = makeSample('target', W, H, [
+  { id: 2, type: 4, cx: 40, cy: 50, rx: 6, ry: 4, rgb: [80, 50, 110] },
+  { id: 7, type: 3, cx: 49, cy: 50, rx: 4, ry: 4, rgb: [100, 40, 130] },
+  { id: 11, type: 2, cx: 105, cy: 15, rx: 5, ry: 5, rgb: [50, 20, 90] },
+  { id: 12, type: 3, cx: 88, cy: 72, rx: 9, ry: 7, angle: 30, rgb: [90, 45, 120] },
+  { id: 13, type: 2, cx: 99, cy: 72, rx: 3, ry: 3, rgb: [40, 20, 80] },
+]);
+/** Donors: 3 a large tilted ellipse (type 1), 4 a small round one (type 1). */
+const DONORS = makeSample('donors', 80, 70, [
+  { id: 3, type: 1, cx: 30.3, cy: 33.6, rx: 9, ry: 4.5, angle: 25, rgb: [60, 30, 100] },
+  { id: 4, type: 1, cx: 60, cy: 20, rx: 3, ry: 2.5, rgb: [70, 35, 105] },
+]);
+
+interface Spec {
+  index: number;
+  kind: 'major' | 'background';
+  x: number;
+  y: number;
+  replacedId?: number;
+  donorId: number;
+  flipH?: boolean;
+  rotation?: number;
+}
+
+function edit(s: Spec): Edit {
+  const t = { flipH: s.flipH ?? false, flipV: false, rotation: s.rotation ?? 0 };
+  const insertion: Insertion = {
+    index: s.index,
+    rareType: 1,
+    target: { image: 'target', kind: s.kind, x: s.x, y: s.y, replacedId: s.replacedId, logLikelihood: -3, probability: 0.1 },
+    donor: { image: 'donors', id: s.donorId, type: 1, distance: 1, probability: 0.5, ...t },
+  };
+  const donor: DonorCut = cutDonor(DONORS, s.donorId, t);
+  return { insertion, donor };
+}
+
+/** The centroid of instance `id` of `sample` (mean pixel coordinates, as read). */
+function centroidOf(sample: Sample, id: number): [number, number] {
+  const j = indexOfId(sample.labels, id);
+  return [sample.labels.centroids[2 * j], sample.labels.centroids[2 * j + 1]];
+}
+
+const REPLACE_2: Spec = { index: 0, kind: 'major', x: centroidOf(TARGET, 2)[0], y: centroidOf(TARGET, 2)[1], replacedId: 2, donorId: 3, rotation: 20 };
+const REPLACE_12: Spec = { index: 1, kind: 'major', x: centroidOf(TARGET, 12)[0], y: centroidOf(TARGET, 12)[1], replacedId: 12, donorId: 4 };
+const PASTE: Spec = { index: 2, kind: 'background', x: 25, y: 20, donorId: 3, flipH: true };
+
+/** Masks (W×H uint8) of the edit's r0, r1, r3 and stage-1 hole, computed independently. */
+function expectedLayers(e: Edit, target: Sample): { r0: Uint8Array; r1: Uint8Array; r3: Uint8Array; hole: Uint8Array } {
+  const d = e.donor;
+  const ox = Math.round(e.insertion.target.x - d.cx);
+  const oy = Math.round(e.insertion.target.y - d.cy);
+  const r0 = new Uint8Array(W * H);
+  const r1 = new Uint8Array(W * H);
+  for (let y = 0; y < d.rgb.height; y++) {
+    for (let x = 0; x < d.rgb.width; x++) {
+      const p = (oy + y) * W + ox + x;
+      r0[p] = d.r0[y * d.rgb.width + x];
+      r1[p] = d.r1[y * d.rgb.width + x];
+    }
+  }
+  const r3 = dilationRings(r1, W, H, 2)[2];
+  const id = e.insertion.target.replacedId;
+  const major = Uint8Array.from(target.labels.inst.data, (v) => (id !== undefined && v === id ? 1 : 0));
+  const hole = id === undefined ? new Uint8Array(W * H) : dilationRings(major, W, H, 2)[2];
+  return { r0, r1, r3, hole };
+}
+
+/**
+ * Checks every invariant of a render of `edits` into TARGET: what changed, what did not, the
+ * new instances, the labels' consistency. Returns the output for further checks.
+ */
+async function renderAndCheck(edits: Edit[], inpainter: Inpainter): Promise<{ sample: Sample; applied: AppliedEdit[] }> {
+  const { sample, applied } = await renderImage(TARGET, edits, inpainter);
+  const inst = TARGET.labels.inst.data;
+  const out = sample.image.data;
+  const outInst = sample.labels.inst.data;
+  const layers = edits.map((e) => expectedLayers(e, TARGET));
+  const region = new Uint8Array(W * H);
+  const r0Of = new Int32Array(W * H).fill(-1);
+  layers.forEach((l, k) => {
+    for (let p = 0; p < W * H; p++) {
+      if (l.r3[p] || l.hole[p]) region[p] = 1;
+      if (l.r0[p]) r0Of[p] = k;
+    }
+  });
+  const replaced = new Set(edits.map((e) => e.insertion.target.replacedId).filter((v) => v !== undefined));
+  const isOther = (p: number): boolean => inst[p] !== 0 && !replaced.has(inst[p]);
+
+  // Old ids that survive keep their order; the new instances follow in insertion order.
+  const covered = new Map<number, number>();
+  for (let p = 0; p < W * H; p++) if (r0Of[p] >= 0 && isOther(p)) covered.set(inst[p], (covered.get(inst[p]) ?? 0) + 1);
+  const areaOf = new Map<number, number>();
+  for (const v of inst) if (v) areaOf.set(v, (areaOf.get(v) ?? 0) + 1);
+  const survivors = [...TARGET.labels.ids].filter((id) => !replaced.has(id) && (covered.get(id) ?? 0) < areaOf.get(id)!);
+  const newIdOf = new Map(survivors.map((id, i) => [id, i + 1]));
+  const n = survivors.length + edits.length;
+  assert.deepEqual(Array.from(sample.labels.ids), Array.from({ length: n }, (_, i) => i + 1), 'ids 1..N');
+
+  const sorted = [...edits].sort((a, b) => a.insertion.index - b.insertion.index);
+  for (let p = 0; p < W * H; p++) {
+    const k = r0Of[p];
+    const x = p % W;
+    const y = (p - x) / W;
+    if (k >= 0) {
+      // Inside r0: the donor's pixels, the new instance's label.
+      const e = edits[k];
+      const s = (y - Math.round(e.insertion.target.y - e.donor.cy)) * e.donor.rgb.width + x - Math.round(e.insertion.target.x - e.donor.cx);
+      for (let c = 0; c < 3; c++) assert.equal(out[3 * p + c], e.donor.rgb.data[3 * s + c], `r0 pixel ${x},${y}`);
+      assert.equal(outInst[p], survivors.length + 1 + sorted.indexOf(e), `new label at ${x},${y}`);
+      continue;
+    }
+    if (isOther(p)) {
+      // Neighbours keep every pixel the new nuclei do not cover, label and colour.
+      assert.equal(outInst[p], newIdOf.get(inst[p]), `neighbour label at ${x},${y}`);
+      for (let c = 0; c < 3; c++) assert.equal(out[3 * p + c], TARGET.image.data[3 * p + c], `neighbour pixel ${x},${y}`);
+      continue;
+    }
+    assert.equal(outInst[p], 0, `background (or a replaced nucleus) at ${x},${y}`);
+    if (!region[p]) for (let c = 0; c < 3; c++) assert.equal(out[3 * p + c], TARGET.image.data[3 * p + c], `outside the edits at ${x},${y}`);
+  }
+  // The contour r1 \ r0 is pasted wherever no other nucleus is.
+  layers.forEach((l, k) => {
+    const e = edits[k];
+    const ox = Math.round(e.insertion.target.x - e.donor.cx);
+    const oy = Math.round(e.insertion.target.y - e.donor.cy);
+    for (let p = 0; p < W * H; p++) {
+      if (!l.r1[p] || l.r0[p] || isOther(p)) continue;
+      const x = p % W;
+      const s = (Math.floor(p / W) - oy) * e.donor.rgb.width + x - ox;
+      for (let c = 0; c < 3; c++) assert.equal(out[3 * p + c], e.donor.rgb.data[3 * s + c]);
+    }
+  });
+
+  // Types and centroids: surviving instances keep their types; untouched ones keep their
+  // centroids bit for bit as read, changed ones get the mean of their pixels.
+  const sums = new Float64Array(3 * (n + 1));
+  outInst.forEach((v, p) => {
+    if (!v) return;
+    sums[3 * v] += p % W;
+    sums[3 * v + 1] += Math.floor(p / W);
+    sums[3 * v + 2]++;
+  });
+  for (const id of survivors) {
+    const j = indexOfId(TARGET.labels, id);
+    const i = newIdOf.get(id)! - 1;
+    assert.equal(sample.labels.types[i], TARGET.labels.types[j]);
+    if (covered.has(id)) {
+      assert.ok(Math.abs(sample.labels.centroids[2 * i] - sums[3 * (i + 1)] / sums[3 * (i + 1) + 2]) < 1e-9, 'clipped neighbour centroid x');
+      assert.ok(Math.abs(sample.labels.centroids[2 * i + 1] - sums[3 * (i + 1) + 1] / sums[3 * (i + 1) + 2]) < 1e-9, 'clipped neighbour centroid y');
+    } else {
+      assert.ok(Object.is(sample.labels.centroids[2 * i], TARGET.labels.centroids[2 * j]), `centroid of ${id} kept as read`);
+      assert.ok(Object.is(sample.labels.centroids[2 * i + 1], TARGET.labels.centroids[2 * j + 1]));
+    }
+  }
+  sorted.forEach((e, k) => {
+    const id = survivors.length + 1 + k;
+    assert.equal(sample.labels.types[id - 1], e.insertion.donor.type);
+    assert.ok(Math.abs(sample.labels.centroids[2 * (id - 1)] - sums[3 * id] / sums[3 * id + 2]) < 1e-9);
+    assert.ok(Math.abs(sample.labels.centroids[2 * (id - 1) + 1] - sums[3 * id + 1] / sums[3 * id + 2]) < 1e-9);
+    // Donors larger than the target are placed whole.
+    assert.equal(sums[3 * id + 2], e.donor.area);
+    const a = applied[k];
+    assert.equal(a.index, e.insertion.index);
+    assert.equal(a.newId, id);
+    assert.equal(a.area, e.donor.area);
+    assert.equal(a.type, e.insertion.donor.type);
+    assert.equal(a.replacedId, e.insertion.target.replacedId);
+    const l = layers[edits.indexOf(e)];
+    const mine = [...covered.keys()].filter((cid) => {
+      for (let p = 0; p < W * H; p++) if (l.r0[p] && inst[p] === cid) return true;
+      return false;
+    });
+    assert.deepEqual(a.clippedIds, mine.sort((x, y) => x - y));
+    let px = 0;
+    for (let p = 0; p < W * H; p++) if (l.r0[p] && isOther(p)) px++;
+    assert.equal(a.coveredPixels, px);
+    // bbox and layers describe the region exactly.
+    const [x0, y0, x1, y1] = a.bbox;
+    for (let p = 0; p < W * H; p++) {
+      const x = p % W;
+      const y = (p - x) / W;
+      const inBox = x >= x0 && x < x1 && y >= y0 && y < y1;
+      if (l.r3[p] || l.hole[p]) assert.ok(inBox, 'bbox holds the region');
+      if (!inBox) continue;
+      const bits = a.layers[(y - y0) * (x1 - x0) + x - x0];
+      assert.equal((bits & LAYER.nucleus) !== 0, l.r0[p] === 1);
+      assert.equal((bits & LAYER.contour) !== 0, l.r1[p] === 1 && l.r0[p] === 0);
+      assert.equal((bits & LAYER.ring) !== 0, l.r3[p] === 1 && l.r1[p] === 0);
+      assert.equal((bits & LAYER.hole) !== 0, l.hole[p] === 1);
+      assert.equal((bits & LAYER.former) !== 0, e.insertion.target.replacedId !== undefined && inst[p] === e.insertion.target.replacedId);
+    }
+    let bx0 = W;
+    let by0 = H;
+    let bx1 = 0;
+    let by1 = 0;
+    for (let p = 0; p < W * H; p++) {
+      if (!l.r3[p] && !l.hole[p]) continue;
+      bx0 = Math.min(bx0, p % W);
+      by0 = Math.min(by0, Math.floor(p / W));
+      bx1 = Math.max(bx1, (p % W) + 1);
+      by1 = Math.max(by1, Math.floor(p / W) + 1);
+    }
+    assert.deepEqual(a.bbox, [bx0, by0, bx1, by1]);
+  });
+  // The replaced nuclei are gone: none of their pixels outside the new r0 carries a label.
+  for (let p = 0; p < W * H; p++) if (replaced.has(inst[p]) && r0Of[p] < 0) assert.equal(outInst[p], 0);
+  assert.equal(sample.stored, undefined, 'stored dropped');
+  assert.deepEqual(sample.source, TARGET.source);
+  assert.equal(sample.origin, TARGET.origin);
+  return { sample, applied };
+}
+
+test('copy-and-replace: the major is gone, the donor sits on it whole, neighbours keep the rest', async () => {
+  const inp = meanInpainter();
+  const e = edit(REPLACE_2);
+  const { sample, applied } = await renderAndCheck([e], inp);
+  // The donor is bigger than the replaced nucleus and clips its neighbour 7.
+  assert.deepEqual(applied[0].clippedIds, [7]);
+  assert.ok(applied[0].coveredPixels > 0);
+  assert.deepEqual(applied[0].vanishedIds, []);
+  assert.equal(sample.labels.ids.length, 5);
+  // Two batches: stage 1 (the hole), stage 2 (the ring); each a crop, not the image.
+  assert.equal(inp.calls.length, 2);
+  for (const call of inp.calls) {
+    assert.equal(call.length, 1);
+    const [x0, y0, x1, y1] = applied[0].bbox;
+    assert.ok(call[0].image.width <= x1 - x0 + 48 && call[0].image.height <= y1 - y0 + 48);
+    assert.ok(call[0].image.width < W && call[0].image.height < H);
+  }
+  // Stage 1 masks the hole but not the neighbour: the count is the hole minus nucleus 7.
+  const l = expectedLayers(e, TARGET);
+  let hole = 0;
+  for (let p = 0; p < W * H; p++) if (l.hole[p] && TARGET.labels.inst.data[p] !== 7) hole++;
+  assert.equal(inp.calls[0][0].mask.reduce((a, v) => a + (v ? 1 : 0), 0), hole);
+  let ring = 0;
+  for (let p = 0; p < W * H; p++) if (l.r3[p] && !l.r1[p] && (TARGET.labels.inst.data[p] === 0 || TARGET.labels.inst.data[p] === 2)) ring++;
+  assert.equal(inp.calls[1][0].mask.reduce((a, v) => a + (v ? 1 : 0), 0), ring);
+  // Unknown pixels reach the inpainter erased.
+  for (const call of inp.calls) call[0].mask.forEach((m, p) => m && assert.deepEqual([...call[0].image.data.subarray(3 * p, 3 * p + 3)], [0, 0, 0]));
+});
+
+test('stage 1 erases a replaced nucleus larger than the donor', async () => {
+  const e = edit(REPLACE_12); // the small donor 4 on the large nucleus 12
+  const { sample } = await renderAndCheck([e], meanInpainter());
+  const l = expectedLayers(e, TARGET);
+  let outside = 0;
+  for (let p = 0; p < W * H; p++) {
+    if (TARGET.labels.inst.data[p] !== 12 || l.r3[p]) continue;
+    outside++;
+    // The nucleus was dark purple (R < 110); the fill takes the background's pink.
+    assert.ok(sample.image.data[3 * p] > 150, `pixel ${p % W},${Math.floor(p / W)} of the former nucleus is filled`);
+  }
+  assert.ok(outside > 50, 'the major sticks out of the donor');
+});
+
+test('copy-and-paste on background changes nothing outside r3 and runs stage 2 only', async () => {
+  const inp = meanInpainter();
+  const { sample, applied } = await renderAndCheck([edit(PASTE)], inp);
+  assert.equal(inp.calls.length, 1);
+  assert.equal(applied[0].kind, 'background');
+  assert.equal(applied[0].replacedId, undefined);
+  assert.deepEqual(applied[0].clippedIds, []);
+  assert.equal(sample.labels.ids.length, TARGET.labels.ids.length + 1);
+});
+
+test('several edits in one image: stage-1 jobs in one batch, stage-2 jobs in another', async () => {
+  const inp = meanInpainter();
+  // Given out of order: rendering follows insertion.index.
+  const edits = [edit(PASTE), edit(REPLACE_12), edit(REPLACE_2)];
+  const { sample, applied } = await renderAndCheck(edits, inp);
+  assert.deepEqual(inp.calls.map((c) => c.length), [2, 3]);
+  assert.deepEqual(applied.map((a) => a.index), [0, 1, 2]);
+  assert.equal(sample.labels.ids.length, TARGET.labels.ids.length - 2 + 3);
+  assert.deepEqual(Array.from(sample.labels.types.slice(-3)), [1, 1, 1]);
+});
+
+test('rendering with OpenCV Telea keeps every invariant', async () => {
+  const telea = await createInpainter('telea');
+  await renderAndCheck([edit(REPLACE_2), edit(REPLACE_12), edit(PASTE)], telea);
+});
+
+test('rendering is deterministic to the byte', async () => {
+  const telea = await createInpainter('telea');
+  const edits = [edit(REPLACE_2), edit(REPLACE_12), edit(PASTE)];
+  const a = await renderImage(TARGET, edits, telea);
+  const b = await renderImage(TARGET, [edit(REPLACE_2), edit(REPLACE_12), edit(PASTE)], telea);
+  assert.deepEqual(a.sample.image.data, b.sample.image.data);
+  assert.deepEqual(a.sample.labels, b.sample.labels);
+  assert.deepEqual(a.applied, b.applied);
+  // The input is left as it was.
+  assert.deepEqual(TARGET, makeSample('target', W, H, [
+    { id: 2, type: 4, cx: 40, cy: 50, rx: 6, ry: 4, rgb: [80, 50, 110] },
+    { id: 7, type: 3, cx: 49, cy: 50, rx: 4, ry: 4, rgb: [100, 40, 130] },
+    { id: 11, type: 2, cx: 105, cy: 15, rx: 5, ry: 5, rgb: [50, 20, 90] },
+    { id: 12, type: 3, cx: 88, cy: 72, rx: 9, ry: 7, angle: 30, rgb: [90, 45, 120] },
+    { id: 13, type: 2, cx: 99, cy: 72, rx: 3, ry: 3, rgb: [40, 20, 80] },
+  ]));
+});
+
+test('a neighbour the new nucleus covers entirely vanishes and is reported', async () => {
+  const target = makeSample('target', W, H, [
+    { id: 1, type: 3, cx: 60, cy: 50, rx: 6, ry: 5, rgb: [90, 40, 120] },
+    { id: 2, type: 2, cx: 62, cy: 50, rx: 1, ry: 1, rgb: [30, 20, 70] },
+    { id: 3, type: 2, cx: 20, cy: 20, rx: 3, ry: 3, rgb: [30, 20, 70] },
+  ]);
+  const e = edit({ index: 4, kind: 'major', x: centroidOf(target, 1)[0], y: centroidOf(target, 1)[1], replacedId: 1, donorId: 3 });
+  const { sample, applied } = await renderImage(target, [e], meanInpainter());
+  assert.deepEqual(applied[0].clippedIds, [2]);
+  assert.deepEqual(applied[0].vanishedIds, [2]);
+  assert.deepEqual(Array.from(sample.labels.ids), [1, 2]);
+  assert.deepEqual(Array.from(sample.labels.types), [2, 1]);
+  assert.equal(applied[0].newId, 2);
+});
+
+test('bad edits are refused with a clear error', async () => {
+  const inp = meanInpainter();
+  const refuses = async (edits: Edit[], pattern: RegExp): Promise<void> => {
+    await assert.rejects(renderImage(TARGET, edits, inp), (err: unknown) => err instanceof NucleiMixError && pattern.test(err.message));
+  };
+  // Two edits whose regions intersect.
+  await refuses([edit(REPLACE_2), edit({ ...PASTE, x: 46, y: 58 })], /#0 and #2 overlap/);
+  await refuses([edit(REPLACE_2), edit({ ...REPLACE_2, index: 5 })], /overlap/);
+  // r3 leaving the image.
+  await refuses([edit({ ...PASTE, x: 4, y: 50 })], /reaches outside the 120×100 image/);
+  // Another image's insertion; a replaced nucleus the image lacks; a stale type.
+  const other = edit(PASTE);
+  other.insertion.target.image = 'elsewhere';
+  await refuses([other], /targets image "elsewhere"/);
+  await refuses([edit({ ...REPLACE_2, replacedId: 99 })], /replaced nucleus 99 is not in the image/);
+  const stale = edit(REPLACE_2);
+  stale.insertion.target.replacedType = 1;
+  await refuses([stale], /has type 4, the manifest says 1/);
+  // A donor cut that is not the manifest's.
+  const wrong = edit(PASTE);
+  wrong.donor = cutDonor(DONORS, 4, { flipH: true, flipV: false, rotation: 0 });
+  await refuses([wrong], /does not match/);
+  assert.equal(inp.calls.length, 0, 'nothing is inpainted before the checks pass');
+});
+
+test('no edits: the sample comes back as it was', async () => {
+  const { sample, applied } = await renderImage(TARGET, [], meanInpainter());
+  assert.equal(sample, TARGET);
+  assert.deepEqual(applied, []);
+});

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+
+const BIN = fileURLToPath(new URL('../../bin/nucleimix.js', import.meta.url));
+let tmp: string;
+
+function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: tmp });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'nucleimix-cli-'));
+});
+after(() => rm(tmp, { recursive: true, force: true }));
+
+test('synth then info: the count table matches what was generated', async () => {
+  const s = run('synth', '--out', 'sample', '--images', '2', '--seed', '4', '--size', '192x160');
+  assert.equal(s.status, 0, s.stderr);
+  assert.match(s.stdout, /wrote 2 images \(192×160, seed 4\) in consep format/);
+  assert.deepEqual((await readdir(join(tmp, 'sample'))).sort(), ['Images', 'Labels', 'classes.json']);
+  const i = run('info', 'sample', '--json');
+  assert.equal(i.status, 0, i.stderr);
+  const info = JSON.parse(i.stdout);
+  assert.equal(info.format, 'consep');
+  assert.deepEqual(info.images.map((im: { width: number; height: number }) => [im.width, im.height]), [[192, 160], [192, 160]]);
+  const table = run('info', 'sample');
+  assert.equal(table.status, 0);
+  for (const c of info.classes) assert.match(table.stdout, new RegExp(`${c.id}\\s+${c.name}\\s+${info.counts[c.id].toLocaleString('en-US')}\\s`));
+  assert.match(table.stdout, new RegExp(`nuclei\\s+${info.total}`));
+});
+
+test('convert writes another format that reads back with the same counts', () => {
+  assert.equal(run('synth', '--out', 'conv-in', '--images', '1', '--size', '160').status, 0);
+  const c = run('convert', 'conv-in', '--to', 'pannuke', '--out', 'conv-out');
+  assert.equal(c.status, 0, c.stderr);
+  const a = JSON.parse(run('info', 'conv-in', '--json').stdout);
+  const b = JSON.parse(run('info', 'conv-out', '--json').stdout);
+  assert.equal(b.format, 'pannuke');
+  assert.equal(b.total, a.total);
+});
+
+test('errors: exit code 1 and one line naming the file and the problem', () => {
+  const missing = run('info', 'no-such-folder');
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stderr.trim().split('\n').length, 1);
+  assert.match(missing.stderr, /^nucleimix: no-such-folder: no such file or folder$/m);
+  const bad = run('synth', '--out', 'x', '--images', 'many');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--images.*expected a positive integer/);
+  const unknown = run('frobnicate');
+  assert.equal(unknown.status, 1);
+});
+
+test('--help is there for the program and every command', () => {
+  const top = run('--help');
+  assert.equal(top.status, 0);
+  for (const cmd of ['info', 'synth', 'convert', 'eval', 'demo']) {
+    assert.match(top.stdout, new RegExp(`\\b${cmd}\\b`));
+    const h = run(cmd, '--help');
+    assert.equal(h.status, 0, `${cmd} --help`);
+    assert.match(h.stdout, new RegExp(`Usage: nucleimix ${cmd}`));
+  }
+});
