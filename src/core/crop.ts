@@ -26,11 +26,15 @@ export function cropReflect<T extends PixelArray>(src: Raster<T>, x0: number, y0
   const out = new Ctor(w * h * channels);
   const xs = new Int32Array(w);
   for (let x = 0; x < w; x++) xs[x] = reflectIndex(x0 + x, width);
+  const inside = x0 >= 0 && x0 + w <= width;
   for (let y = 0; y < h; y++) {
     const sy = reflectIndex(y0 + y, height);
     const rowIn = sy * width;
     const rowOut = y * w;
-    if (channels === 1) {
+    if (inside) {
+      // The common case (a window away from the left/right edges): one block copy per row.
+      out.set(src.data.subarray((rowIn + x0) * channels, (rowIn + x0 + w) * channels), rowOut * channels);
+    } else if (channels === 1) {
       for (let x = 0; x < w; x++) out[rowOut + x] = src.data[rowIn + xs[x]];
     } else {
       for (let x = 0; x < w; x++) {

@@ -213,7 +213,6 @@ export function fitGmm(x: FeatureMatrix, options: GmmOptions = {}): Gmm {
   check(Number.isInteger(nInit) && nInit >= 1, undefined, `nInit must be a positive integer, got ${nInit}`);
   check(d >= 1, undefined, 'Gaussian mixture needs at least 1 feature');
   check(n >= k, undefined, `cannot fit ${k} Gaussian components to ${n} samples`);
-  check(n >= 1, undefined, 'cannot fit a Gaussian mixture to no samples');
   for (let i = 0; i < data.length; i++) check(Number.isFinite(data[i]), undefined, `Gaussian mixture input has a non-finite value at row ${Math.floor(i / d)}, column ${i % d}`);
 
   if (k === 1) {

@@ -164,7 +164,7 @@ async function renderAndCheck(edits: Edit[], inpainter: Inpainter): Promise<{ sa
     const i = newIdOf.get(id)! - 1;
     assert.equal(sample.labels.types[i], TARGET.labels.types[j]);
     if (covered.has(id)) {
-      assert.ok(Math.abs(sample.labels.centroids[2 * i] - sums[3 * (i + 1)] / sums[3 * (i + 1) + 2]) < 1e-9, 'clipped neighbour centroid x');
+      assert.ok(Math.abs(sample.labels.centroids[2 * i] - sums[3 * (i + 1)] / sums[3 * (i + 1) + 2]) < 1e-9, `clipped neighbour centroid x ${id} ${i} ${sample.labels.centroids[2 * i]} ${sums[3 * (i + 1)] / sums[3 * (i + 1) + 2]}`);
       assert.ok(Math.abs(sample.labels.centroids[2 * i + 1] - sums[3 * (i + 1) + 1] / sums[3 * (i + 1) + 2]) < 1e-9, 'clipped neighbour centroid y');
     } else {
       assert.ok(Object.is(sample.labels.centroids[2 * i], TARGET.labels.centroids[2 * j]), `centroid of ${id} kept as read`);
@@ -174,8 +174,8 @@ async function renderAndCheck(edits: Edit[], inpainter: Inpainter): Promise<{ sa
   sorted.forEach((e, k) => {
     const id = survivors.length + 1 + k;
     assert.equal(sample.labels.types[id - 1], e.insertion.donor.type);
-    assert.ok(Math.abs(sample.labels.centroids[2 * (id - 1)] - sums[3 * id] / sums[3 * id + 2]) < 1e-9);
-    assert.ok(Math.abs(sample.labels.centroids[2 * (id - 1) + 1] - sums[3 * id + 1] / sums[3 * id + 2]) < 1e-9);
+    assert.ok(Math.abs(sample.labels.centroids[2 * (id - 1)] - sums[3 * id] / sums[3 * id + 2]) < 1e-9, 'new centroid x');
+    assert.ok(Math.abs(sample.labels.centroids[2 * (id - 1) + 1] - sums[3 * id + 1] / sums[3 * id + 2]) < 1e-9, 'new centroid y');
     // Donors larger than the target are placed whole.
     assert.equal(sums[3 * id + 2], e.donor.area);
     const a = applied[k];
@@ -243,8 +243,8 @@ test('copy-and-replace: the major is gone, the donor sits on it whole, neighbour
   for (const call of inp.calls) {
     assert.equal(call.length, 1);
     const [x0, y0, x1, y1] = applied[0].bbox;
-    assert.ok(call[0].image.width <= x1 - x0 + 48 && call[0].image.height <= y1 - y0 + 48);
-    assert.ok(call[0].image.width < W && call[0].image.height < H);
+    assert.ok(call[0].image.width <= x1 - x0 + 48 && call[0].image.height <= y1 - y0 + 48, 'crop = region + margin');
+    assert.ok(call[0].image.width < W && call[0].image.height < H, 'a crop, not the image');
   }
   // Stage 1 masks the hole but not the neighbour: the count is the hole minus nucleus 7.
   const l = expectedLayers(e, TARGET);

@@ -100,7 +100,6 @@ test('edits never overlap, never leave the image, and drawn candidates leave the
   assert.equal(targets.size, plan.insertions.length, 'a candidate is used at most once');
   assert.ok(plan.rejected.overlap > 0 && plan.rejected.outside > 0);
   assert.equal(plan.inserted[1], plan.insertions.length);
-  // The pool runs dry before 40 fit; the planner stops instead of spinning.
   assert.ok(plan.insertions.length < 200, "the pool runs dry before 200 fit; the planner stops instead of spinning");
   assert.equal(plan.insertions.length + plan.rejected.overlap + plan.rejected.outside, candidates.length);
 });

@@ -1,0 +1,441 @@
+/**
+ * Progressive inpainting (spec §5, paper §3.2): applies the insertions planned for one image
+ * and updates its labels.
+ *
+ * - Copy-and-replace (major target): stage 1 erases the replaced nucleus grown by 2 px and
+ *   inpaints the hole; stage 2 pastes the donor's r1 (nucleus + its own 1-px contour) centred
+ *   on the target and inpaints the transition ring r3 \ r1.
+ * - Copy-and-paste (background target): stage 2 only.
+ *
+ * Other nuclei keep every pixel the new nucleus (r0) does not cover, in the labels and in the
+ * image: their pixels are never in an inpainting mask, and the donor's contour r1 \ r0 is not
+ * pasted over them. Inpainting runs on crops around each edit (its region's bounding box plus
+ * a margin), all stage-1 crops of the image in one batch, then all stage-2 crops in another.
+ */
+import { NucleiMixError } from '../core/errors.ts';
+import { dilationRings, indexOfId, instanceStats, renumber, type InstanceStats, type Labels } from '../core/labels.ts';
+import { createImage, createInstanceMap, type RgbImage } from '../core/raster.ts';
+import type { Sample } from '../io/dataset.ts';
+import type { InpaintJob, Inpainter } from '../inpaint/inpainter.ts';
+import type { DonorCut } from './donor.ts';
+import type { Insertion } from './manifest.ts';
+
+/** One insertion of the manifest and its donor, cut and transformed as it prescribes. */
+export interface Edit {
+  insertion: Insertion;
+  donor: DonorCut;
+}
+
+/** Bits of {@link AppliedEdit.layers}: the geometric layers of an edit, in image pixels. */
+export const LAYER = {
+  /** r0: the new nucleus. */
+  nucleus: 1,
+  /** r1 \ r0: the donor's own 1-px contour (pasted except over other nuclei). */
+  contour: 2,
+  /** r3 \ r1: the transition ring (inpainted except over other nuclei). */
+  ring: 4,
+  /** The replaced nucleus grown by 2 px: the stage-1 hole (inpainted except over other nuclei). */
+  hole: 8,
+  /** The replaced nucleus's pixels as read. */
+  former: 16,
+} as const;
+
+/** What rendering one insertion did. */
+export interface AppliedEdit {
+  /** `insertion.index`. */
+  index: number;
+  kind: 'major' | 'background';
+  /** The new instance's id in the output labels (after renumbering). */
+  newId: number;
+  /** Its type (the donor's, in the output's class space) and pixel count. */
+  type: number;
+  area: number;
+  /** The replaced instance's id as read (major targets only). */
+  replacedId?: number;
+  /** Where the donor crop's top-left pixel went, in target pixels. */
+  offset: [number, number];
+  /**
+   * The edit region: bounding box [x0, y0, x1, y1] (exclusive) of r3 and, for a major target,
+   * of the stage-1 hole. Nothing outside it changed, in the image or the labels.
+   */
+  bbox: [number, number, number, number];
+  /** Bit masks of {@link LAYER} over `bbox`: (x1−x0)×(y1−y0) uint8, row-major. */
+  layers: Uint8Array;
+  /** Pixels of other nuclei that the new nucleus covers. */
+  coveredPixels: number;
+  /** Ids as read of the other nuclei that lost pixels to the new nucleus, ascending. */
+  clippedIds: number[];
+  /** Those of `clippedIds` that lost every pixel and are gone from the labels. */
+  vanishedIds: number[];
+}
+
+export interface RenderOptions {
+  /** Context margin in pixels around each edit region in the inpainting crops (default 24). */
+  margin?: number;
+}
+
+/** Default context margin of the inpainting crops. */
+export const DEFAULT_MARGIN = 24;
+
+/** An edit placed in the target image; pixel lists are indices y·W + x, ascending. */
+interface Placed {
+  edit: Edit;
+  ox: number;
+  oy: number;
+  /** r0, r1 (⊇ r0) and r3 \ r1 in target pixels; r1 lists the donor crop index alongside. */
+  r0: Int32Array;
+  r1: Int32Array;
+  r1Src: Int32Array;
+  ring: Int32Array;
+  /** The replaced nucleus grown by 2 px, and its pixels as read (major targets only). */
+  hole: Int32Array | undefined;
+  replacedId: number | undefined;
+  /** Bounding boxes of r3 and of r3 ∪ hole, exclusive. */
+  r3Box: [number, number, number, number];
+  bbox: [number, number, number, number];
+}
+
+/**
+ * Renders `edits` (all targeting `target`, applied in `insertion.index` order) into a copy of
+ * `target`. Returns the augmented sample — labels renumbered 1..N with `types` in id order,
+ * `stored` dropped (the labels changed), `source` and `origin` kept — and one
+ * {@link AppliedEdit} per edit, in `insertion.index` order. With no edits, `target` itself is
+ * returned. The new instances take the ids after every surviving one, in insertion order.
+ *
+ * Throws NucleiMixError when an edit targets another image, names a replaced nucleus the
+ * image lacks, places r3 outside the image, or when two edits' regions (r3 and the stage-1
+ * hole) intersect: the planner guarantees none of these, so any of them means a manifest
+ * that does not belong to this data.
+ */
+export async function renderImage(
+  target: Sample,
+  edits: readonly Edit[],
+  inpainter: Inpainter,
+  options: RenderOptions = {},
+): Promise<{ sample: Sample; applied: AppliedEdit[] }> {
+  if (edits.length === 0) return { sample: target, applied: [] };
+  const margin = options.margin ?? DEFAULT_MARGIN;
+  if (!Number.isInteger(margin) || margin < 0) throw new NucleiMixError(`render: margin must be a whole number of pixels ≥ 0, got ${margin}`);
+  const { width: W, height: H } = target.image;
+  const labels = target.labels;
+  if (labels.inst.width !== W || labels.inst.height !== H) {
+    throw new NucleiMixError(`render: ${target.name}: labels are ${labels.inst.width}×${labels.inst.height} but the image is ${W}×${H}`);
+  }
+  const ordered = [...edits].sort((a, b) => a.insertion.index - b.insertion.index);
+  const stats = instanceStats(labels.inst);
+  const placed = ordered.map((edit) => place(target, edit, stats));
+  checkDisjoint(target.name, placed, W * H);
+
+  const inst = labels.inst.data;
+  const replaced = new Set<number>();
+  for (const p of placed) if (p.replacedId !== undefined) replaced.add(p.replacedId);
+  /** A pixel of a nucleus that stays (one not replaced here); r0 may still cover it. */
+  const isOther = (p: number): boolean => inst[p] !== 0 && !replaced.has(inst[p]);
+
+  // Stage 1: every hole of the image in one batch. Each crop masks all holes it sees (not only
+  // its own), so no job takes a nucleus that another job is erasing as context.
+  const out = target.image.data.slice();
+  const unknown = new Uint8Array(W * H);
+  const majors = placed.filter((p) => p.hole !== undefined);
+  for (const p of majors) for (const q of p.hole!) if (!isOther(q)) unknown[q] = 1;
+  await inpaintStage(inpainter, out, W, H, unknown, majors.map((p) => ({ bbox: boxOf(p.hole!, W), pixels: p.hole!.filter((q) => unknown[q]) })), margin);
+
+  // Stage 2: paste every donor's r1 (r0 over anything, r1 \ r0 only where no other nucleus
+  // is), then inpaint every transition ring in one batch.
+  unknown.fill(0);
+  for (const p of placed) {
+    const rgb = p.edit.donor.rgb.data;
+    const r0 = p.edit.donor.r0;
+    for (let i = 0; i < p.r1.length; i++) {
+      const q = p.r1[i];
+      const s = p.r1Src[i];
+      if (!r0[s] && isOther(q)) continue;
+      out[3 * q] = rgb[3 * s];
+      out[3 * q + 1] = rgb[3 * s + 1];
+      out[3 * q + 2] = rgb[3 * s + 2];
+    }
+    for (const q of p.ring) if (!isOther(q)) unknown[q] = 1;
+  }
+  await inpaintStage(inpainter, out, W, H, unknown, placed.map((p) => ({ bbox: p.r3Box, pixels: p.ring.filter((q) => unknown[q]) })), margin);
+
+  // Labels: the replaced nuclei leave, each new nucleus is r0 under a fresh id above all
+  // present ids (so renumbering appends them in insertion order).
+  const newInst = inst.slice();
+  for (let q = 0; q < newInst.length; q++) if (replaced.has(newInst[q])) newInst[q] = 0;
+  const maxId = labels.ids.length > 0 ? labels.ids[labels.ids.length - 1] : 0;
+  if (maxId + placed.length > 0x7fffffff) throw new NucleiMixError(`render: ${target.name}: instance ids would overflow int32`);
+  const covered: { pixels: number; clipped: Set<number> }[] = [];
+  const clippedAll = new Set<number>();
+  placed.forEach((p, k) => {
+    const clipped = new Set<number>();
+    let pixels = 0;
+    for (const q of p.r0) {
+      if (isOther(q)) {
+        pixels++;
+        clipped.add(inst[q]);
+        clippedAll.add(inst[q]);
+      }
+      newInst[q] = maxId + 1 + k;
+    }
+    covered.push({ pixels, clipped });
+  });
+  const newMap = createInstanceMap(W, H, newInst);
+  const newStats = instanceStats(newMap);
+  const n = newStats.ids.length;
+  const types = new Int32Array(n);
+  const centroids = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const id = newStats.ids[i];
+    const j = id > maxId ? -1 : indexOfId(labels, id);
+    types[i] = j < 0 ? placed[id - maxId - 1].edit.insertion.donor.type : labels.types[j];
+    // Instances the edits did not touch keep their centroids bit for bit, as read.
+    const keep = j >= 0 && !clippedAll.has(id);
+    centroids[2 * i] = keep ? labels.centroids[2 * j] : newStats.centroids[2 * i];
+    centroids[2 * i + 1] = keep ? labels.centroids[2 * j + 1] : newStats.centroids[2 * i + 1];
+  }
+  const present = new Set(newStats.ids);
+  const outLabels: Labels = renumber({ inst: newMap, ids: newStats.ids, types, centroids });
+
+  const applied: AppliedEdit[] = placed.map((p, k) => {
+    const tempId = maxId + 1 + k;
+    const i = indexOfId(newStats, tempId);
+    const clippedIds = [...covered[k].clipped].sort((a, b) => a - b);
+    const insertion = p.edit.insertion;
+    const a: AppliedEdit = {
+      index: insertion.index,
+      kind: insertion.target.kind,
+      newId: i + 1,
+      type: insertion.donor.type,
+      area: newStats.areas[i],
+      offset: [p.ox, p.oy],
+      bbox: p.bbox,
+      layers: layerMask(p, W, inst),
+      coveredPixels: covered[k].pixels,
+      clippedIds,
+      vanishedIds: clippedIds.filter((id) => !present.has(id)),
+    };
+    if (p.replacedId !== undefined) a.replacedId = p.replacedId;
+    return a;
+  });
+
+  const sample: Sample = { name: target.name, image: createImage(W, H, out), labels: outLabels };
+  if (target.origin !== undefined) sample.origin = target.origin;
+  if (target.source !== undefined) sample.source = target.source;
+  return { sample, applied };
+}
+
+/** Places one edit in the target: validates it and lists its layers in target pixels. */
+function place(target: Sample, edit: Edit, stats: InstanceStats): Placed {
+  const { insertion, donor } = edit;
+  const { width: W, height: H } = target.image;
+  const t = insertion.target;
+  const where = `render: insertion #${insertion.index} (${target.name})`;
+  if (t.image !== target.name) throw new NucleiMixError(`${where}: it targets image ${JSON.stringify(t.image)}`);
+  const d = insertion.donor;
+  if (donor.image !== d.image || donor.id !== d.id || donor.transform.flipH !== d.flipH || donor.transform.flipV !== d.flipV || donor.transform.rotation !== d.rotation) {
+    throw new NucleiMixError(`${where}: the donor cut (${donor.image}#${donor.id}) does not match the manifest's donor (${d.image}#${d.id}) and transform`);
+  }
+  if (!Number.isInteger(d.type) || d.type < 1) throw new NucleiMixError(`${where}: donor type must be a positive integer, got ${d.type}`);
+  if (!Number.isFinite(t.x) || !Number.isFinite(t.y)) throw new NucleiMixError(`${where}: target location (${t.x}, ${t.y}) is not a number`);
+
+  const ox = Math.round(t.x - donor.cx);
+  const oy = Math.round(t.y - donor.cy);
+  const dw = donor.rgb.width;
+  const dh = donor.rgb.height;
+  // r2, r3 grown from r1 in the donor crop padded by 2, so they are never cut short.
+  const pw = dw + 4;
+  const ph = dh + 4;
+  const padded = new Uint8Array(pw * ph);
+  for (let y = 0; y < dh; y++) for (let x = 0; x < dw; x++) padded[(y + 2) * pw + x + 2] = donor.r1[y * dw + x];
+  const r3 = dilationRings(padded, pw, ph, 2)[2];
+  const r0: number[] = [];
+  const r1: number[] = [];
+  const r1Src: number[] = [];
+  const ring: number[] = [];
+  let bx0 = W;
+  let by0 = H;
+  let bx1 = 0;
+  let by1 = 0;
+  for (let y = 0; y < ph; y++) {
+    for (let x = 0; x < pw; x++) {
+      if (!r3[y * pw + x]) continue;
+      const ix = ox - 2 + x;
+      const iy = oy - 2 + y;
+      if (ix < 0 || iy < 0 || ix >= W || iy >= H) {
+        throw new NucleiMixError(`${where}: donor ${donor.image}#${donor.id} placed at (${t.x}, ${t.y}) reaches outside the ${W}×${H} image (its transition ring needs pixel (${ix}, ${iy}))`);
+      }
+      bx0 = Math.min(bx0, ix);
+      by0 = Math.min(by0, iy);
+      bx1 = Math.max(bx1, ix + 1);
+      by1 = Math.max(by1, iy + 1);
+      const q = iy * W + ix;
+      const inside = x >= 2 && y >= 2 && x < dw + 2 && y < dh + 2;
+      const s = inside ? (y - 2) * dw + (x - 2) : -1;
+      if (s >= 0 && donor.r1[s]) {
+        r1.push(q);
+        r1Src.push(s);
+        if (donor.r0[s]) r0.push(q);
+      } else {
+        ring.push(q);
+      }
+    }
+  }
+
+  const r3Box: [number, number, number, number] = [bx0, by0, bx1, by1];
+  let hole: Int32Array | undefined;
+  let replacedId: number | undefined;
+  if (t.kind === 'major') {
+    const id = t.replacedId;
+    const i = id === undefined ? -1 : indexOfId(stats, id);
+    if (id === undefined || i < 0) throw new NucleiMixError(`${where}: the replaced nucleus ${id ?? '(none given)'} is not in the image`);
+    const j = indexOfId(target.labels, id);
+    if (t.replacedType !== undefined && j >= 0 && target.labels.types[j] !== t.replacedType) {
+      throw new NucleiMixError(`${where}: nucleus ${id} has type ${target.labels.types[j]}, the manifest says ${t.replacedType}`);
+    }
+    replacedId = id;
+    // The nucleus grown by 2 px (two 4-connected steps, as the official scipy dilation).
+    const x0 = Math.max(0, stats.bboxes[4 * i] - 2);
+    const y0 = Math.max(0, stats.bboxes[4 * i + 1] - 2);
+    const x1 = Math.min(W, stats.bboxes[4 * i + 2] + 2);
+    const y1 = Math.min(H, stats.bboxes[4 * i + 3] + 2);
+    const ww = x1 - x0;
+    const wh = y1 - y0;
+    const m = new Uint8Array(ww * wh);
+    const inst = target.labels.inst.data;
+    for (let y = 0; y < wh; y++) for (let x = 0; x < ww; x++) if (inst[(y0 + y) * W + x0 + x] === id) m[y * ww + x] = 1;
+    const grown = dilationRings(m, ww, wh, 2)[2];
+    const px: number[] = [];
+    for (let y = 0; y < wh; y++) for (let x = 0; x < ww; x++) if (grown[y * ww + x]) px.push((y0 + y) * W + x0 + x);
+    hole = Int32Array.from(px);
+    bx0 = Math.min(bx0, x0);
+    by0 = Math.min(by0, y0);
+    bx1 = Math.max(bx1, x1);
+    by1 = Math.max(by1, y1);
+  } else if (t.kind !== 'background') {
+    throw new NucleiMixError(`${where}: unknown target kind ${JSON.stringify(t.kind)}`);
+  }
+  return {
+    edit,
+    ox,
+    oy,
+    r0: Int32Array.from(r0),
+    r1: Int32Array.from(r1),
+    r1Src: Int32Array.from(r1Src),
+    ring: Int32Array.from(ring),
+    hole,
+    replacedId,
+    r3Box,
+    bbox: [bx0, by0, bx1, by1],
+  };
+}
+
+/** Throws when two edits' regions (r3 ∪ hole) share a pixel. */
+function checkDisjoint(name: string, placed: readonly Placed[], size: number): void {
+  const owner = new Int32Array(size);
+  placed.forEach((p, k) => {
+    const mark = (q: number): void => {
+      const o = owner[q];
+      if (o !== 0 && o !== k + 1) {
+        const a = placed[o - 1].edit.insertion.index;
+        const b = p.edit.insertion.index;
+        throw new NucleiMixError(`render: ${name}: insertions #${a} and #${b} overlap (their transition rings or replaced nuclei share pixels); edits in one image must be disjoint`);
+      }
+      owner[q] = k + 1;
+    };
+    p.r1.forEach(mark);
+    p.ring.forEach(mark);
+    p.hole?.forEach(mark);
+  });
+}
+
+function boxOf(pixels: Int32Array, W: number): [number, number, number, number] {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const q of pixels) {
+    const x = q % W;
+    const y = (q - x) / W;
+    x0 = Math.min(x0, x);
+    y0 = Math.min(y0, y);
+    x1 = Math.max(x1, x + 1);
+    y1 = Math.max(y1, y + 1);
+  }
+  return [x0, y0, x1, y1];
+}
+
+/**
+ * Inpaints one stage: one job per region (its box grown by `margin`, clipped to the image),
+ * all in one batch. Every job's mask is `unknown` over its crop, with those pixels zeroed;
+ * only the region's own `pixels` are written back into `out`.
+ */
+async function inpaintStage(
+  inpainter: Inpainter,
+  out: Uint8Array,
+  W: number,
+  H: number,
+  unknown: Uint8Array,
+  regions: { bbox: [number, number, number, number]; pixels: Int32Array }[],
+  margin: number,
+): Promise<void> {
+  const todo = regions.filter((r) => r.pixels.length > 0);
+  if (todo.length === 0) return;
+  const crops = todo.map((r) => {
+    const x0 = Math.max(0, r.bbox[0] - margin);
+    const y0 = Math.max(0, r.bbox[1] - margin);
+    const x1 = Math.min(W, r.bbox[2] + margin);
+    const y1 = Math.min(H, r.bbox[3] + margin);
+    return { x0, y0, w: x1 - x0, h: y1 - y0 };
+  });
+  const jobs: InpaintJob[] = crops.map(({ x0, y0, w, h }) => {
+    const image = createImage(w, h);
+    const mask = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      const row = (y0 + y) * W + x0;
+      image.data.set(out.subarray(3 * row, 3 * (row + w)), 3 * y * w);
+      for (let x = 0; x < w; x++) {
+        if (!unknown[row + x]) continue;
+        mask[y * w + x] = 1;
+        image.data.fill(0, 3 * (y * w + x), 3 * (y * w + x) + 3);
+      }
+    }
+    return { image, mask };
+  });
+  const results = await inpainter.inpaint(jobs);
+  if (results.length !== jobs.length) {
+    throw new NucleiMixError(`inpainter ${inpainter.name} returned ${results.length} images for ${jobs.length} jobs`);
+  }
+  todo.forEach((r, k) => {
+    const { x0, y0, w, h } = crops[k];
+    const res: RgbImage = results[k];
+    if (res.width !== w || res.height !== h || res.data.length !== 3 * w * h) {
+      throw new NucleiMixError(`inpainter ${inpainter.name} returned a ${res.width}×${res.height} image for a ${w}×${h} job`);
+    }
+    for (const q of r.pixels) {
+      const x = (q % W) - x0;
+      const y = Math.floor(q / W) - y0;
+      const s = 3 * (y * w + x);
+      out[3 * q] = res.data[s];
+      out[3 * q + 1] = res.data[s + 1];
+      out[3 * q + 2] = res.data[s + 2];
+    }
+  });
+}
+
+/** The {@link LAYER} bit masks of one placed edit over its bbox. */
+function layerMask(p: Placed, W: number, inst: Int32Array): Uint8Array {
+  const [x0, y0, x1, y1] = p.bbox;
+  const bw = x1 - x0;
+  const m = new Uint8Array(bw * (y1 - y0));
+  const at = (q: number): number => (Math.floor(q / W) - y0) * bw + (q % W) - x0;
+  for (const q of p.r1) m[at(q)] |= LAYER.contour;
+  for (const q of p.r0) m[at(q)] = (m[at(q)] & ~LAYER.contour) | LAYER.nucleus;
+  for (const q of p.ring) m[at(q)] |= LAYER.ring;
+  if (p.hole !== undefined) {
+    for (const q of p.hole) {
+      m[at(q)] |= LAYER.hole;
+      if (inst[q] === p.replacedId) m[at(q)] |= LAYER.former;
+    }
+  }
+  return m;
+}

@@ -1,0 +1,51 @@
+import { NucleiMixError } from '../core/errors.ts';
+import { runPool } from '../core/worker-pool.ts';
+import { createInpainter } from '../inpaint/create.ts';
+import type { SampleSource } from '../io/dataset.ts';
+import type { OpenOptions } from '../io/open.ts';
+import { describeLocations, removalInpainter, type CentreRemoval } from './context.ts';
+import type { Location } from './locations.ts';
+
+export interface ExtractOptions {
+  /** The dataset's class ids (fixes the descriptor length). */
+  types: number[];
+  removal: CentreRemoval;
+  /** Worker threads; 0 runs in this thread (tests, tiny datasets). */
+  workers: number;
+  onImage?: (image: string) => void;
+}
+
+/**
+ * Context features of every location, image by image: for each entry of `byImage`, a
+ * locations.length × d row-major matrix. With workers, each thread opens the dataset at
+ * `root` itself (decoding in parallel too); results come back in image order.
+ */
+export async function extractContextFeatures(
+  dataset: SampleSource & { root?: string },
+  open: OpenOptions,
+  byImage: readonly { image: string; locations: Location[] }[],
+  options: ExtractOptions,
+): Promise<Float64Array[]> {
+  if (options.workers > 0 && dataset.root !== undefined) {
+    try {
+      return await runPool<{ image: string; locations: Location[] }, Float64Array>(
+        new URL('./extract-worker.ts', import.meta.url),
+        { root: dataset.root, open, types: options.types, removal: options.removal },
+        byImage,
+        options.workers,
+        (i) => options.onImage?.(byImage[i].image),
+      );
+    } catch (err) {
+      const e = err as Error & { file?: string; fromWorker?: boolean };
+      if (e.fromWorker && e.name === 'NucleiMixError') throw new NucleiMixError(e.message.replace(`${e.file}: `, ''), e.file);
+      throw err;
+    }
+  }
+  const inpainter = options.removal === 'none' ? undefined : await createInpainter(removalInpainter(options.removal), { radius: 3, teleaDepth: 8 });
+  const out: Float64Array[] = [];
+  for (const { image, locations } of byImage) {
+    out.push(await describeLocations(await dataset.read(image), locations, options.types, options.removal, inpainter));
+    options.onImage?.(image);
+  }
+  return out;
+}
