@@ -67,6 +67,8 @@ export interface AppliedEdit {
   clippedIds: number[];
   /** Those of `clippedIds` that lost every pixel and are gone from the labels. */
   vanishedIds: number[];
+  /** Their types as read, aligned with `vanishedIds`. */
+  vanishedTypes: number[];
 }
 
 export interface RenderOptions {
@@ -213,6 +215,7 @@ export async function renderImage(
       coveredPixels: covered[k].pixels,
       clippedIds,
       vanishedIds: clippedIds.filter((id) => !present.has(id)),
+      vanishedTypes: clippedIds.filter((id) => !present.has(id)).map((id) => labels.types[indexOfId(labels, id)]),
     };
     if (p.replacedId !== undefined) a.replacedId = p.replacedId;
     return a;

@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { NucleiMixError } from '../core/errors.ts';
 import { pendingOutputs } from '../io/write.ts';
+import { augmentCommand } from './augment.ts';
 import { convertCommand } from './convert.ts';
 import { demoCommand } from './demo.ts';
 import { evalCommand } from './eval.ts';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   infoCommand(program);
+  augmentCommand(program);
   synthCommand(program);
   convertCommand(program);
   evalCommand(program);

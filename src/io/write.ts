@@ -21,6 +21,24 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * Checks that `outDir` may be written (not into, over or around an input; not existing unless
+ * overwriting) and says whether it exists. Commands call it before long work, so a bad output
+ * path fails at once rather than after an hour of planning.
+ */
+export async function checkOutput(outDir: string, options: Pick<WriteOptions, 'inputs' | 'overwrite'>): Promise<boolean> {
+  const out = resolve(outDir);
+  for (const input of options.inputs ?? []) {
+    const inp = resolve(input);
+    if (inside(out, inp) || inside(inp, out)) {
+      throw new NucleiMixError(`refusing to write the output into or over the input dataset ${input}`, outDir);
+    }
+  }
+  const existed = await exists(out);
+  if (existed && !options.overwrite) throw new NucleiMixError('already exists; choose another output folder or pass --overwrite', outDir);
+  return existed;
+}
+
 export interface WriteOptions {
   /** Folders the output must not be written into or over (the input datasets). */
   inputs?: string[];
@@ -37,14 +55,7 @@ export interface WriteOptions {
  */
 export async function writeDataset(outDir: string, format: FormatIO, source: SampleSource, options: WriteOptions = {}): Promise<string> {
   const out = resolve(outDir);
-  for (const input of options.inputs ?? []) {
-    const inp = resolve(input);
-    if (inside(out, inp) || inside(inp, out)) {
-      throw new NucleiMixError(`refusing to write the output into or over the input dataset ${input}`, outDir);
-    }
-  }
-  const existed = await exists(out);
-  if (existed && !options.overwrite) throw new NucleiMixError('already exists; choose another output folder or pass --overwrite', outDir);
+  const existed = await checkOutput(outDir, options);
   await mkdir(dirname(out), { recursive: true });
   const tmp = join(dirname(out), `.${basename(out)}.nucleimix-tmp-${process.pid}-${Date.now().toString(36)}`);
   pendingOutputs.add(tmp);
