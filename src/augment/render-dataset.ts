@@ -15,7 +15,8 @@ import { renderImage, type AppliedEdit } from './render.ts';
 export interface RenderLog {
   /** Edits applied, per image, in insertion order. */
   applied: Map<string, AppliedEdit[]>;
-  /** Per-type counts of the output, over every image written. */
+  /** Per-type counts of the input and of the output, over every image written. */
+  before: Record<number, number>;
   counts: Record<number, number>;
   /** PNG bytes of the overlay of every edited image. */
   overlays: Map<string, Uint8Array>;
@@ -58,8 +59,8 @@ export function renderedSource(
     donors.set(name, s);
     return s;
   };
-  const log: RenderLog = { applied: new Map(), counts: {}, overlays: new Map(), pairs: [] };
-  for (const c of dataset.classes) log.counts[c.id] = 0;
+  const log: RenderLog = { applied: new Map(), before: {}, counts: {}, overlays: new Map(), pairs: [] };
+  for (const c of dataset.classes) log.counts[c.id] = log.before[c.id] = 0;
   const names = options.names ?? dataset.names;
 
   return {
@@ -85,6 +86,7 @@ export function renderedSource(
           for (const p of editPairs(original.image, sample.image, applied)) if (log.pairs.length < SHEET_PAIRS) log.pairs.push(p);
         }
       }
+      for (const t of original.labels.types) log.before[t] = (log.before[t] ?? 0) + 1;
       for (const t of out.labels.types) log.counts[t] = (log.counts[t] ?? 0) + 1;
       options.onImage?.(name);
       return out;

@@ -22,7 +22,7 @@ export interface AugmentStats {
   extra?: Record<string, unknown>;
 }
 
-export function augmentStats(manifest: Manifest, classes: ClassList, before: Record<number, number>, log: RenderLog, extra?: Record<string, unknown>): AugmentStats {
+export function augmentStats(manifest: Manifest, classes: ClassList, log: RenderLog, extra?: Record<string, unknown>): AugmentStats {
   const inserted: Record<number, number> = {};
   const replaced: Record<number, number> = {};
   const vanished: Record<number, number> = {};
@@ -42,7 +42,7 @@ export function augmentStats(manifest: Manifest, classes: ClassList, before: Rec
     k: manifest.k,
     rareTypes: manifest.rareTypes,
     classes: classes.map(({ id, name }) => ({ id, name })),
-    counts: { before, after: log.counts },
+    counts: { before: log.before, after: log.counts },
     inserted,
     targets,
     replaced,

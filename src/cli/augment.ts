@@ -37,7 +37,6 @@ export function json(value: unknown): string {
 export async function renderToFolder(
   dataset: Dataset,
   manifest: Manifest,
-  before: Record<number, number>,
   opts: RenderCliOptions & { out: string; overwrite?: boolean; names?: string[] },
   extra?: { plan?: NucleiMixPlan },
 ): Promise<{ out: string; stats: AugmentStats }> {
@@ -52,7 +51,7 @@ export async function renderToFolder(
     extras: async (tmp) => {
       bar.stop();
       const plan = extra?.plan;
-      stats = augmentStats(manifest, dataset.classes, before, source.log, plan ? { locations: plan.locations, rejected: plan.report.rejected } : undefined);
+      stats = augmentStats(manifest, dataset.classes, source.log, plan ? { locations: plan.locations, rejected: plan.report.rejected } : undefined);
       await writeFile(join(tmp, 'manifest.json'), json(manifest));
       await writeFile(join(tmp, 'stats.json'), json(stats));
       if (opts.preview && source.log.overlays.size > 0) {
@@ -79,7 +78,7 @@ export async function runAugment(path: string, opts: AugmentCliOptions): Promise
   const cacheDirs = [...(opts.cache ? [resolve(opts.cache)] : []), join(resolve(opts.out), 'cache')];
   const plan = await planNucleiMix(dataset, open, planOptions(opts, cacheDirs), planProgress());
   const t0 = performance.now();
-  const { out, stats } = await renderToFolder(dataset, plan.manifest, plan.counts, opts, { plan });
+  const { out, stats } = await renderToFolder(dataset, plan.manifest, opts, { plan });
   plan.timings.render = (performance.now() - t0) / 1000;
   if (opts.cache && !plan.cache.hit) await writeFeatureCache(resolve(opts.cache), plan.features);
   return { out, stats, plan };

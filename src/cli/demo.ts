@@ -1,27 +1,47 @@
 import type { Command } from 'commander';
 import { join, relative } from 'node:path';
-import { openDataset } from '../io/open.ts';
-import { countRows, summarise } from '../io/summary.ts';
+import { DEFAULT_NUCLEIMIX } from '../augment/nucleimix-plan.ts';
+import { printCounts, runAugment } from './augment.ts';
 import { nonNegativeInt, runSynth } from './synth.ts';
-import { formatTable } from './table.ts';
 
 /** The main job on the built-in default: what `npm start` runs. */
 export function demoCommand(program: Command): void {
   program
     .command('demo')
-    .description('generate the built-in sample dataset and describe it (what `npm start` runs)')
+    .description('generate the built-in sample dataset and augment its rare type with NucleiMix (what `npm start` runs)')
     .option('--out <dir>', 'where to put the demo output', join('out', 'demo'))
     .option('--seed <s>', 'random seed', nonNegativeInt, 0)
-    .action(async (opts: { out: string; seed: number }) => {
+    .option('--k <n>', 'new rare nuclei', nonNegativeInt, 40)
+    .action(async (opts: { out: string; seed: number; k: number }) => {
       const sampleDir = join(opts.out, 'sample-dataset');
-      console.log(`Generating the sample dataset (8 images of 512×512, seed ${opts.seed}) ...`);
+      const augmentedDir = join(opts.out, 'augmented');
+      console.log(`1. Generating the sample dataset: 8 H&E-like tiles of 512×512 (seed ${opts.seed}), CoNSeP format`);
       await runSynth({ out: sampleDir, images: 8, seed: opts.seed, size: [512, 512], to: 'consep', overwrite: true });
-      const dataset = await openDataset(sampleDir);
-      const summary = await summarise(dataset);
+      console.log(`2. Augmenting its rare type (1, "other") with NucleiMix: k = ${opts.k}, classical (Telea) inpainting`);
+      const { out, stats, plan } = await runAugment(sampleDir, {
+        rare: [1],
+        k: opts.k,
+        seed: opts.seed,
+        margin: DEFAULT_NUCLEIMIX.margin,
+        removal: DEFAULT_NUCLEIMIX.removal,
+        pcaDims: DEFAULT_NUCLEIMIX.pcaDims,
+        components: DEFAULT_NUCLEIMIX.components,
+        covariance: DEFAULT_NUCLEIMIX.covariance,
+        temperature: DEFAULT_NUCLEIMIX.temperature,
+        workers: DEFAULT_NUCLEIMIX.workers,
+        inpainter: 'telea',
+        radius: 3,
+        preview: true,
+        out: augmentedDir,
+        overwrite: true,
+      });
       console.log('');
-      console.log(formatTable(['type', 'name', 'nuclei', 'share'], countRows(dataset.classes, summary.counts)));
+      printCounts(stats);
       console.log('');
-      console.log(`The sample dataset (CoNSeP format) is in ${relative(process.cwd(), dataset.root) || '.'}`);
-      console.log('Describe any dataset with: npx nucleimix info <folder>');
+      const where = (p: string) => relative(process.cwd(), p) || '.';
+      console.log(`${stats.targets.major} nuclei replaced (copy-and-replace), ${stats.targets.background} pasted into background (copy-and-paste); ${plan.locations.background} background candidates.`);
+      console.log(`sample dataset : ${where(join(process.cwd(), sampleDir))}`);
+      console.log(`augmented copy : ${where(out)}  (manifest.json: what went where; stats.json; preview/: pictures)`);
+      console.log('next: npx nucleimix augment <your dataset> --rare <type> --k <n> --out <folder>');
     });
 }

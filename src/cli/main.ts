@@ -7,6 +7,8 @@ import { convertCommand } from './convert.ts';
 import { demoCommand } from './demo.ts';
 import { evalCommand } from './eval.ts';
 import { infoCommand } from './info.ts';
+import { planCommand } from './plan.ts';
+import { renderCommand } from './render.ts';
 import { synthCommand } from './synth.ts';
 
 export function buildProgram(): Command {
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
     .exitOverride();
   infoCommand(program);
   augmentCommand(program);
+  planCommand(program);
+  renderCommand(program);
   synthCommand(program);
   convertCommand(program);
   evalCommand(program);
