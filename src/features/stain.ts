@@ -10,19 +10,9 @@
  * is in its image; intensities are clamped to ≥ 1 so black pixels give a finite OD.
  */
 
-export type Vec3 = readonly [number, number, number];
+import { EOSIN, HAEMATOXYLIN, RESIDUAL, type Vec3 } from '../core/stain-vectors.ts';
 
-function unit(v: Vec3): Vec3 {
-  const n = Math.hypot(v[0], v[1], v[2]);
-  return [v[0] / n, v[1] / n, v[2] / n];
-}
-
-/** Haematoxylin OD vector (R, G, B), unit length. */
-export const HAEMATOXYLIN: Vec3 = unit([0.65, 0.7, 0.29]);
-/** Eosin OD vector, unit length. */
-export const EOSIN: Vec3 = unit([0.07, 0.99, 0.11]);
-/** Third vector of the matrix (DAB in scikit-image), the residual absorber here. */
-export const RESIDUAL: Vec3 = unit([0.27, 0.57, 0.78]);
+export { EOSIN, HAEMATOXYLIN, RESIDUAL, type Vec3 };
 
 /** Inverse of a 3×3 matrix given by rows (cofactors / determinant). */
 function inverse3(m: readonly Vec3[]): number[][] {

@@ -3,32 +3,20 @@
  * 0 = background), `type_map` (H×W), `inst_type` (N×1: the type of instance id i at row i−1)
  * and `inst_centroid` (N×2: x then y). HoVer-Net, SONNET and the NucleiMix code read this.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { CLASS_LISTS, genericClasses, type ClassList } from '../core/classes.ts';
-import { NucleiMixError, check } from '../core/errors.ts';
+import { check } from '../core/errors.ts';
 import { instanceStats, paintTypeMap, renumber, type Labels } from '../core/labels.ts';
 import { createInstanceMap } from '../core/raster.ts';
-import type { Dataset, FormatIO, Sample, SampleSource } from './dataset.ts';
-import { readImageFile, writeImageFile, type ImageFileInfo } from './image-file.ts';
-import { classOf, floatRows, hasVariable, intMatrix, intVector, matVariable } from './mat-arrays.ts';
-import { readMatFile, writeMatFile, type MatFile, type MatVariable } from './mat-file.ts';
-import { matLabelKind, pairImagesWithLabels, type FilePair } from './paired-folders.ts';
-
-/** What a CoNSeP file held besides the labels: kept so that writing it back loses nothing. */
-interface ConsepSource {
-  format: 'consep';
-  image: ImageFileInfo;
-  /** The .mat file with every variable; the four label variables are replaced on writing. */
-  mat: MatFile;
-}
+import type { FormatIO } from './dataset.ts';
+import { floatRows, hasVariable, intMatrix, intVector } from './mat-arrays.ts';
+import { matFormat, type LabelVariable, type MatLabelCodec } from './mat-dataset.ts';
+import { readMatFile, type MatFile } from './mat-file.ts';
+import type { FilePair } from './paired-folders.ts';
 
 /** The type map exactly as stored, valid while the labels are unedited. */
 interface ConsepStored {
   typeMap?: Int32Array;
 }
-
-const LABEL_VARIABLES = ['inst_map', 'type_map', 'inst_type', 'inst_centroid'];
 
 /** The usual class list for the largest type a CoNSeP-layout dataset uses. */
 export function consepClassesFor(maxType: number): ClassList {
@@ -62,14 +50,6 @@ export function consepLabels(mat: MatFile, file: string, width: number, height: 
   return { labels: { inst: instMap, ids: stats.ids, types, centroids }, typeMap };
 }
 
-async function readPair(pair: FilePair): Promise<Sample> {
-  const [{ image, info }, mat] = await Promise.all([readImageFile(pair.image), readMatFile(pair.label)]);
-  const { labels, typeMap } = consepLabels(mat, pair.label, image.width, image.height);
-  const source: ConsepSource = { format: 'consep', image: info, mat };
-  const stored: ConsepStored = { typeMap };
-  return { name: pair.name, image, labels, origin: pair.label, source, stored };
-}
-
 /** Largest type over all label files (reads only what it must). */
 async function maxTypeOf(pairs: FilePair[]): Promise<number> {
   let max = 0;
@@ -81,70 +61,32 @@ async function maxTypeOf(pairs: FilePair[]): Promise<number> {
   return max;
 }
 
-async function detect(root: string): Promise<boolean> {
-  return (await matLabelKind(root)) === 'consep';
-}
-
-async function open(root: string, classes?: ClassList): Promise<Dataset> {
-  const pairs = await pairImagesWithLabels(root, '.mat');
-  const byName = new Map(pairs.map((p) => [p.name, p]));
-  return {
-    format: 'consep',
-    root,
-    classes: classes ?? consepClassesFor(await maxTypeOf(pairs)),
-    names: pairs.map((p) => p.name),
-    read: (name) => {
-      const pair = byName.get(name);
-      if (pair === undefined) throw new NucleiMixError(`no image named '${name}'`, root);
-      return readPair(pair);
-    },
-  };
-}
-
-/** Serialises one sample's labels as the four CoNSeP variables, keeping the input's classes. */
-export function consepMat(sample: Sample): MatFile {
-  const src = (sample.source as Partial<ConsepSource> | undefined)?.format === 'consep' ? (sample.source as ConsepSource) : undefined;
-  const stored = src === undefined ? undefined : (sample.stored as ConsepStored | undefined);
-  const labels = renumber(sample.labels);
+/** Labels → the four CoNSeP variables; ids renumbered 1..N as HoVer-Net expects. */
+function build(sample: Labels, stored: ConsepStored | undefined): Record<string, LabelVariable> {
+  const labels = renumber(sample);
   const { width, height } = labels.inst;
   const n = labels.ids.length;
-  const like = (name: string) => classOf(src?.mat, name) as (ReturnType<typeof classOf> & { compressed?: boolean }) | undefined;
   // The stored type map holds for the labels as read (the contract of Sample.stored), and
   // renumbering ids does not change which pixels have which type.
   const typeMap = stored?.typeMap ?? paintTypeMap(labels);
-  const built: Record<string, MatVariable & { compressed: boolean }> = {
-    inst_map: matVariable('inst_map', height, width, labels.inst.data, like('inst_map'), 'double', true),
-    type_map: matVariable('type_map', height, width, typeMap, like('type_map'), 'double', true),
-    inst_type: matVariable('inst_type', n, 1, labels.types, like('inst_type'), 'double', true),
-    inst_centroid: matVariable('inst_centroid', n, 2, labels.centroids, like('inst_centroid'), 'double', true),
-  };
-  const variables: MatFile['variables'] = [];
-  for (const v of src?.mat.variables ?? []) variables.push(LABEL_VARIABLES.includes(v.name) ? built[v.name] : v);
-  for (const name of LABEL_VARIABLES) if (!variables.some((v) => v.name === name)) variables.push(built[name]);
   return {
-    version: src?.mat.version ?? '5',
-    header: src?.mat.header ?? 'MATLAB 5.0 MAT-file, written by nucleimix',
-    variables,
+    inst_map: { rows: height, cols: width, values: labels.inst.data, fallback: 'double' },
+    type_map: { rows: height, cols: width, values: typeMap, fallback: 'double' },
+    inst_type: { rows: n, cols: 1, values: labels.types, fallback: 'double' },
+    inst_centroid: { rows: n, cols: 2, values: labels.centroids, fallback: 'double' },
   };
 }
 
-async function write(dir: string, source: SampleSource): Promise<void> {
-  await mkdir(join(dir, 'Images'), { recursive: true });
-  await mkdir(join(dir, 'Labels'), { recursive: true });
-  for (const name of source.names) {
-    const sample = await source.read(name);
-    const src = sample.source as Partial<ConsepSource> | undefined;
-    const info = src?.format === 'consep' ? src.image : undefined;
-    const ext = info?.ext ?? '.png';
-    await writeImageFile(join(dir, 'Images', name + ext), sample.image, info);
-    await writeMatFile(join(dir, 'Labels', name + '.mat'), consepMat(sample));
-  }
-}
-
-export const consep: FormatIO = {
-  name: 'consep',
+export const consepCodec: MatLabelCodec<ConsepStored> = {
+  format: 'consep',
   description: 'CoNSeP / GLySAC: Images/*.png|tif + Labels/*.mat (inst_map, type_map, inst_type, inst_centroid)',
-  detect,
-  open,
-  write,
+  variables: ['inst_map', 'type_map', 'inst_type', 'inst_centroid'],
+  parse: (mat, file, width, height) => {
+    const { labels, typeMap } = consepLabels(mat, file, width, height);
+    return { labels, stored: { typeMap } };
+  },
+  build,
+  defaultClasses: async (pairs) => consepClassesFor(await maxTypeOf(pairs)),
 };
+
+export const consep: FormatIO = matFormat(consepCodec);

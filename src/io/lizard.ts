@@ -5,31 +5,20 @@
  * exclusive, as HoVer-Net's get_bounding_box) and `centroid` (N×2: x, y). Rows follow `id`,
  * not the map's order, so everything is looked up by id.
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { CLASS_LISTS, type ClassList } from '../core/classes.ts';
+import { CLASS_LISTS } from '../core/classes.ts';
 import { NucleiMixError, check } from '../core/errors.ts';
 import { instanceStats, type Labels } from '../core/labels.ts';
 import { createInstanceMap } from '../core/raster.ts';
-import type { Dataset, FormatIO, Sample, SampleSource } from './dataset.ts';
-import { readImageFile, writeImageFile, type ImageFileInfo } from './image-file.ts';
-import { classOf, floatRows, hasVariable, intMatrix, intVector, matVariable } from './mat-arrays.ts';
-import { readMatFile, writeMatFile, type MatFile, type MatVariable } from './mat-file.ts';
-import { matLabelKind, pairImagesWithLabels, type FilePair } from './paired-folders.ts';
-
-interface LizardSource {
-  format: 'lizard';
-  image: ImageFileInfo;
-  mat: MatFile;
-}
+import type { FormatIO } from './dataset.ts';
+import { floatRows, hasVariable, intMatrix, intVector } from './mat-arrays.ts';
+import { matFormat, type LabelVariable, type MatLabelCodec } from './mat-dataset.ts';
+import type { MatFile } from './mat-file.ts';
 
 /** The per-row arrays as stored (row order and bounding boxes), valid for unedited labels. */
 interface LizardStored {
   rowIds: Int32Array;
   bbox: Float64Array;
 }
-
-const LABEL_VARIABLES = ['inst_map', 'id', 'class', 'bbox', 'centroid'];
 
 export function lizardLabels(mat: MatFile, file: string, width: number, height: number): { labels: Labels; stored: LizardStored } {
   const inst = intMatrix(mat, 'inst_map', file);
@@ -61,38 +50,8 @@ export function lizardLabels(mat: MatFile, file: string, width: number, height: 
   return { labels: { inst: instMap, ids: stats.ids, types, centroids }, stored: { rowIds, bbox } };
 }
 
-async function readPair(pair: FilePair): Promise<Sample> {
-  const [{ image, info }, mat] = await Promise.all([readImageFile(pair.image), readMatFile(pair.label)]);
-  const { labels, stored } = lizardLabels(mat, pair.label, image.width, image.height);
-  const source: LizardSource = { format: 'lizard', image: info, mat };
-  return { name: pair.name, image, labels, origin: pair.label, source, stored };
-}
-
-async function detect(root: string): Promise<boolean> {
-  return (await matLabelKind(root)) === 'lizard';
-}
-
-async function open(root: string, classes?: ClassList): Promise<Dataset> {
-  const pairs = await pairImagesWithLabels(root, '.mat');
-  const byName = new Map(pairs.map((p) => [p.name, p]));
-  return {
-    format: 'lizard',
-    root,
-    classes: classes ?? CLASS_LISTS.lizard,
-    names: pairs.map((p) => p.name),
-    read: (name) => {
-      const pair = byName.get(name);
-      if (pair === undefined) throw new NucleiMixError(`no image named '${name}'`, root);
-      return readPair(pair);
-    },
-  };
-}
-
 /** Rows in the stored order for unedited labels, else ascending ids with fresh boxes. */
-export function lizardMat(sample: Sample): MatFile {
-  const src = (sample.source as Partial<LizardSource> | undefined)?.format === 'lizard' ? (sample.source as LizardSource) : undefined;
-  const stored = src === undefined ? undefined : (sample.stored as LizardStored | undefined);
-  const { labels } = sample;
+function build(labels: Labels, stored: LizardStored | undefined): Record<string, LabelVariable> {
   const { width, height } = labels.inst;
   const n = labels.ids.length;
   const index = new Map<number, number>();
@@ -101,11 +60,14 @@ export function lizardMat(sample: Sample): MatFile {
   let bbox = stored?.bbox;
   if (bbox === undefined || bbox.length !== 4 * n) {
     const stats = instanceStats(labels.inst);
-    bbox = new Float64Array(4 * n);
+    const rowOf = new Map<number, number>();
+    rowIds.forEach((id, r) => rowOf.set(id, r));
+    const boxes = new Float64Array(4 * n);
     stats.ids.forEach((id, i) => {
       const [x0, y0, x1, y1] = stats.bboxes.subarray(4 * i, 4 * i + 4);
-      bbox!.set([y0, y1, x0, x1], 4 * rowIds.indexOf(id));
+      boxes.set([y0, y1, x0, x1], 4 * rowOf.get(id)!);
     });
+    bbox = boxes;
   }
   const classes = Int32Array.from(rowIds, (id) => labels.types[index.get(id)!]);
   const centroid = new Float64Array(2 * n);
@@ -114,36 +76,22 @@ export function lizardMat(sample: Sample): MatFile {
     centroid[2 * r] = labels.centroids[2 * i];
     centroid[2 * r + 1] = labels.centroids[2 * i + 1];
   });
-  const like = (name: string) => classOf(src?.mat, name) as (ReturnType<typeof classOf> & { compressed?: boolean }) | undefined;
-  const built: Record<string, MatVariable & { compressed: boolean }> = {
-    inst_map: matVariable('inst_map', height, width, labels.inst.data, like('inst_map'), 'int32', true),
-    id: matVariable('id', n, 1, rowIds, like('id'), 'int32', true),
-    class: matVariable('class', n, 1, classes, like('class'), 'int32', true),
-    bbox: matVariable('bbox', n, 4, bbox, like('bbox'), 'int32', true),
-    centroid: matVariable('centroid', n, 2, centroid, like('centroid'), 'double', true),
+  return {
+    inst_map: { rows: height, cols: width, values: labels.inst.data, fallback: 'int32' },
+    id: { rows: n, cols: 1, values: rowIds, fallback: 'int32' },
+    class: { rows: n, cols: 1, values: classes, fallback: 'int32' },
+    bbox: { rows: n, cols: 4, values: bbox, fallback: 'int32' },
+    centroid: { rows: n, cols: 2, values: centroid, fallback: 'double' },
   };
-  const variables: MatFile['variables'] = [];
-  for (const v of src?.mat.variables ?? []) variables.push(LABEL_VARIABLES.includes(v.name) ? built[v.name] : v);
-  for (const name of LABEL_VARIABLES) if (!variables.some((v) => v.name === name)) variables.push(built[name]);
-  return { version: src?.mat.version ?? '5', header: src?.mat.header ?? 'MATLAB 5.0 MAT-file, written by nucleimix', variables };
 }
 
-async function write(dir: string, source: SampleSource): Promise<void> {
-  await mkdir(join(dir, 'Images'), { recursive: true });
-  await mkdir(join(dir, 'Labels'), { recursive: true });
-  for (const name of source.names) {
-    const sample = await source.read(name);
-    const src = sample.source as Partial<LizardSource> | undefined;
-    const info = src?.format === 'lizard' ? src.image : undefined;
-    await writeImageFile(join(dir, 'Images', name + (info?.ext ?? '.png')), sample.image, info);
-    await writeMatFile(join(dir, 'Labels', name + '.mat'), lizardMat(sample));
-  }
-}
-
-export const lizard: FormatIO = {
-  name: 'lizard',
+export const lizardCodec: MatLabelCodec<LizardStored> = {
+  format: 'lizard',
   description: 'Lizard: images + Labels/*.mat (inst_map, id, class, bbox, centroid)',
-  detect,
-  open,
-  write,
+  variables: ['inst_map', 'id', 'class', 'bbox', 'centroid'],
+  parse: lizardLabels,
+  build,
+  defaultClasses: async () => CLASS_LISTS.lizard,
 };
+
+export const lizard: FormatIO = matFormat(lizardCodec);

@@ -10,21 +10,10 @@
  */
 import type { Rng } from '../core/rng.ts';
 import { createImage, type RgbImage } from '../core/raster.ts';
+import { EOSIN, HAEMATOXYLIN, RESIDUAL, unit, type Vec3 } from '../core/stain-vectors.ts';
 import { gaussianBlur } from './blur.ts';
 
-export type Vec3 = readonly [number, number, number];
-
-function unit(v: Vec3): Vec3 {
-  const n = Math.hypot(v[0], v[1], v[2]);
-  return [v[0] / n, v[1] / n, v[2] / n];
-}
-
-/** Ruifrok's haematoxylin OD vector (unit length). */
-export const HAEMATOXYLIN: Vec3 = unit([0.65, 0.7, 0.29]);
-/** Ruifrok's eosin OD vector (unit length). */
-export const EOSIN: Vec3 = unit([0.07, 0.99, 0.11]);
-/** Ruifrok's third (DAB) vector, used for the residual absorption of tissue and slide. */
-export const RESIDUAL: Vec3 = unit([0.27, 0.57, 0.78]);
+export { EOSIN, HAEMATOXYLIN, RESIDUAL, type Vec3 };
 
 /**
  * Typical concentrations (cH, cE, cR), fitted by non-negative least squares to the median

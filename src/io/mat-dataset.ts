@@ -1,0 +1,111 @@
+/**
+ * The machinery shared by the formats that pair images with `.mat` label files (CoNSeP /
+ * GLySAC and Lizard): pairing, reading, and writing with the input's variables, classes and
+ * compression kept. Each format supplies a {@link MatLabelCodec}: how its variables become
+ * labels and back.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ClassList } from '../core/classes.ts';
+import { NucleiMixError } from '../core/errors.ts';
+import type { Labels } from '../core/labels.ts';
+import type { Dataset, FormatIO, FormatName, Sample, SampleSource } from './dataset.ts';
+import { readImageFile, writeImageFile, type ImageFileInfo } from './image-file.ts';
+import { classOf, matVariable } from './mat-arrays.ts';
+import type { MatArray, MatClass, MatFile, MatVariable } from './mat-file.ts';
+import { readMatFile, writeMatFile } from './mat-file.ts';
+import { matLabelKind, pairImagesWithLabels, type FilePair } from './paired-folders.ts';
+
+/** What the files held besides the labels: kept so that writing them back loses nothing. */
+export interface MatSource {
+  format: FormatName;
+  image: ImageFileInfo;
+  /** The .mat file with every variable; the label variables are replaced on writing. */
+  mat: MatFile;
+}
+
+/** A label variable to write: rows×cols row-major values and the class for new files. */
+export interface LabelVariable {
+  rows: number;
+  cols: number;
+  values: ArrayLike<number>;
+  fallback: MatClass;
+}
+
+export interface MatLabelCodec<Stored> {
+  format: 'consep' | 'lizard';
+  description: string;
+  /** The label variables, in the order a new file gets them. */
+  variables: readonly string[];
+  /** Labels (and what the file stores beyond them) from a label file; errors name `file`. */
+  parse(mat: MatFile, file: string, width: number, height: number): { labels: Labels; stored: Stored };
+  /** The label variables for a sample; `stored` is present only for unedited labels of this format. */
+  build(labels: Labels, stored: Stored | undefined): Record<string, LabelVariable>;
+  /** The class list when the caller has none. */
+  defaultClasses(pairs: FilePair[]): Promise<ClassList>;
+}
+
+/** A FormatIO for images + `.mat` labels in the given codec. */
+export function matFormat<Stored>(codec: MatLabelCodec<Stored>): FormatIO {
+  const readPair = async (pair: FilePair): Promise<Sample> => {
+    const [{ image, info }, mat] = await Promise.all([readImageFile(pair.image), readMatFile(pair.label)]);
+    const { labels, stored } = codec.parse(mat, pair.label, image.width, image.height);
+    const source: MatSource = { format: codec.format, image: info, mat };
+    return { name: pair.name, image, labels, origin: pair.label, source, stored };
+  };
+
+  const open = async (root: string, classes?: ClassList): Promise<Dataset> => {
+    const pairs = await pairImagesWithLabels(root, '.mat');
+    const byName = new Map(pairs.map((p) => [p.name, p]));
+    return {
+      format: codec.format,
+      root,
+      classes: classes ?? (await codec.defaultClasses(pairs)),
+      names: pairs.map((p) => p.name),
+      read: (name) => {
+        const pair = byName.get(name);
+        if (pair === undefined) throw new NucleiMixError(`no image named '${name}'`, root);
+        return readPair(pair);
+      },
+    };
+  };
+
+  const write = async (dir: string, source: SampleSource): Promise<void> => {
+    await mkdir(join(dir, 'Images'), { recursive: true });
+    await mkdir(join(dir, 'Labels'), { recursive: true });
+    for (const name of source.names) {
+      const sample = await source.read(name);
+      const src = (sample.source as Partial<MatSource> | undefined)?.format === codec.format ? (sample.source as MatSource) : undefined;
+      await writeImageFile(join(dir, 'Images', name + (src?.image.ext ?? '.png')), sample.image, src?.image);
+      await writeMatFile(join(dir, 'Labels', name + '.mat'), labelFile(codec, sample, src));
+    }
+  };
+
+  return {
+    name: codec.format,
+    description: codec.description,
+    detect: async (root) => (await matLabelKind(root)) === codec.format,
+    open,
+    write,
+  };
+}
+
+/**
+ * The label file of one sample: the input file's variables in their order, the label ones
+ * rebuilt with the input's class, storage and compression (double and compressed for new
+ * files), anything else carried over unchanged.
+ */
+export function labelFile<Stored>(codec: MatLabelCodec<Stored>, sample: Sample, src: MatSource | undefined): MatFile {
+  const stored = src === undefined ? undefined : (sample.stored as Stored | undefined);
+  const parts = codec.build(sample.labels, stored);
+  const built: Record<string, MatVariable & { compressed: boolean }> = {};
+  for (const name of codec.variables) {
+    const { rows, cols, values, fallback } = parts[name];
+    const like = classOf(src?.mat, name) as (MatArray & { compressed?: boolean }) | undefined;
+    built[name] = matVariable(name, rows, cols, values, like, fallback, true);
+  }
+  const variables: MatFile['variables'] = [];
+  for (const v of src?.mat.variables ?? []) variables.push(codec.variables.includes(v.name) ? built[v.name] : v);
+  for (const name of codec.variables) if (!variables.some((v) => v.name === name)) variables.push(built[name]);
+  return { version: src?.mat.version ?? '5', header: src?.mat.header ?? 'MATLAB 5.0 MAT-file, written by nucleimix', variables };
+}
