@@ -84,7 +84,7 @@ export function evalCommand(program: Command): void {
     .action(async (opts: EvalOptions) => {
       const types = opts.types === undefined ? undefined : parseTypeList(opts.types);
       const truth = await openDataset(opts.true, { format: opts.format, classes: opts.classes, merge: opts.merge });
-      const pred = await openDataset(opts.pred, { format: opts.predFormat ?? opts.format, merge: opts.predMerge });
+      const pred = await openDataset(opts.pred, { format: opts.predFormat ?? opts.format, merge: opts.predMerge, labelsOnly: true });
       const bar = progress('evaluating', truth.names.length);
       const result = await evaluate(truth, pred, { types, onImage: (name) => bar.tick(name) });
       bar.stop();

@@ -11,7 +11,7 @@ import type { FormatIO } from './dataset.ts';
 import { floatRows, hasVariable, intMatrix, intVector } from './mat-arrays.ts';
 import { matFormat, type LabelVariable, type MatLabelCodec } from './mat-dataset.ts';
 import { readMatFile, type MatFile } from './mat-file.ts';
-import type { FilePair } from './paired-folders.ts';
+import type { LabelFile } from './paired-folders.ts';
 
 /** The type map exactly as stored, valid while the labels are unedited. */
 interface ConsepStored {
@@ -27,7 +27,7 @@ export function consepClassesFor(maxType: number): ClassList {
 }
 
 /** Parses one CoNSeP label file against its image; every inconsistency names the file. */
-export function consepLabels(mat: MatFile, file: string, width: number, height: number): { labels: Labels; typeMap?: Int32Array } {
+export function consepLabels(mat: MatFile, file: string, width: number, height: number, untyped = false): { labels: Labels; typeMap?: Int32Array } {
   const inst = intMatrix(mat, 'inst_map', file);
   check(inst.rows === height && inst.cols === width, file, `inst_map is ${inst.rows}×${inst.cols} but the image is ${height}×${width}`);
   const instMap = createInstanceMap(width, height, inst.data);
@@ -38,7 +38,7 @@ export function consepLabels(mat: MatFile, file: string, width: number, height: 
   check(maxId <= typeRows.length, file, `instance id ${maxId} has no type: inst_type has ${typeRows.length} rows`);
   check(typeRows.length === n, file, `inst_type has ${typeRows.length} rows but inst_map has ${n} instances (ids must be 1..N)`);
   const types = Int32Array.from(stats.ids, (id) => typeRows[id - 1]);
-  const bad = types.findIndex((t) => t <= 0);
+  const bad = types.findIndex((t) => t < 0 || (t === 0 && !untyped));
   check(bad < 0, file, `instance ${stats.ids[bad]} has type ${types[bad]}; types must be positive`);
   const centroids = hasVariable(mat, 'inst_centroid') ? floatRows(mat, 'inst_centroid', file, n, 2) : stats.centroids;
   let typeMap: Int32Array | undefined;
@@ -51,7 +51,7 @@ export function consepLabels(mat: MatFile, file: string, width: number, height: 
 }
 
 /** Largest type over all label files (reads only what it must). */
-async function maxTypeOf(pairs: FilePair[]): Promise<number> {
+async function maxTypeOf(pairs: LabelFile[]): Promise<number> {
   let max = 0;
   for (const p of pairs) {
     const mat = await readMatFile(p.label);
@@ -81,8 +81,8 @@ export const consepCodec: MatLabelCodec<ConsepStored> = {
   format: 'consep',
   description: 'CoNSeP / GLySAC: Images/*.png|tif + Labels/*.mat (inst_map, type_map, inst_type, inst_centroid)',
   variables: ['inst_map', 'type_map', 'inst_type', 'inst_centroid'],
-  parse: (mat, file, width, height) => {
-    const { labels, typeMap } = consepLabels(mat, file, width, height);
+  parse: (mat, file, width, height, untyped) => {
+    const { labels, typeMap } = consepLabels(mat, file, width, height, untyped);
     return { labels, stored: { typeMap } };
   },
   build,

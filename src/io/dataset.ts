@@ -39,6 +39,12 @@ export interface Dataset extends SampleSource {
   readonly format: FormatName;
   /** The folder (or, for single-file formats, the file) the dataset was opened from. */
   readonly root: string;
+  /**
+   * True for a folder of label files without images, such as a model's predictions: its
+   * samples carry blank images and may have untyped (type 0) instances. Only evaluation reads
+   * such datasets (see `OpenOptions.labelsOnly`).
+   */
+  readonly labelsOnly?: boolean;
 }
 
 /** One dataset format: how to recognise, read and write it. */

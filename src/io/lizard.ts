@@ -20,7 +20,7 @@ interface LizardStored {
   bbox: Float64Array;
 }
 
-export function lizardLabels(mat: MatFile, file: string, width: number, height: number): { labels: Labels; stored: LizardStored } {
+export function lizardLabels(mat: MatFile, file: string, width: number, height: number, untyped = false): { labels: Labels; stored: LizardStored } {
   const inst = intMatrix(mat, 'inst_map', file);
   check(inst.rows === height && inst.cols === width, file, `inst_map is ${inst.rows}×${inst.cols} but the image is ${height}×${width}`);
   const instMap = createInstanceMap(width, height, inst.data);
@@ -43,7 +43,7 @@ export function lizardLabels(mat: MatFile, file: string, width: number, height: 
   stats.ids.forEach((id, i) => {
     const r = rowOf.get(id)!;
     types[i] = classes[r];
-    check(types[i] > 0, file, `instance ${id} has class ${types[i]}; classes must be positive`);
+    check(types[i] > 0 || (untyped && types[i] === 0), file, `instance ${id} has class ${types[i]}; classes must be positive`);
     centroids[2 * i] = centroidRows ? centroidRows[2 * r] : stats.centroids[2 * i];
     centroids[2 * i + 1] = centroidRows ? centroidRows[2 * r + 1] : stats.centroids[2 * i + 1];
   });

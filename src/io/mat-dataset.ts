@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import type { ClassList } from '../core/classes.ts';
 import { NucleiMixError } from '../core/errors.ts';
 import type { Labels } from '../core/labels.ts';
+import { createImage } from '../core/raster.ts';
 import type { Dataset, FormatIO, FormatName, Sample, SampleSource } from './dataset.ts';
 import { readImageFile, writeImageFile, type ImageFileInfo } from './image-file.ts';
 import { classOf, matVariable } from './mat-arrays.ts';
 import type { MatArray, MatClass, MatFile, MatVariable } from './mat-file.ts';
 import { readMatFile, writeMatFile } from './mat-file.ts';
-import { matLabelKind, pairImagesWithLabels, type FilePair } from './paired-folders.ts';
+import { labelOnlyFiles, matLabelKind, pairImagesWithLabels, type FilePair, type LabelFile } from './paired-folders.ts';
 
 /** What the files held besides the labels: kept so that writing them back loses nothing. */
 export interface MatSource {
@@ -37,12 +38,15 @@ export interface MatLabelCodec<Stored> {
   description: string;
   /** The label variables, in the order a new file gets them. */
   variables: readonly string[];
-  /** Labels (and what the file stores beyond them) from a label file; errors name `file`. */
-  parse(mat: MatFile, file: string, width: number, height: number): { labels: Labels; stored: Stored };
+  /**
+   * Labels (and what the file stores beyond them) from a label file; errors name `file`.
+   * `untyped` accepts type 0 (instances a model did not classify).
+   */
+  parse(mat: MatFile, file: string, width: number, height: number, untyped?: boolean): { labels: Labels; stored: Stored };
   /** The label variables for a sample; `stored` is present only for unedited labels of this format. */
   build(labels: Labels, stored: Stored | undefined): Record<string, LabelVariable>;
   /** The class list when the caller has none. */
-  defaultClasses(pairs: FilePair[]): Promise<ClassList>;
+  defaultClasses(files: LabelFile[]): Promise<ClassList>;
 }
 
 /** A FormatIO for images + `.mat` labels in the given codec. */
@@ -55,7 +59,14 @@ export function matFormat<Stored>(codec: MatLabelCodec<Stored>): FormatIO {
   };
 
   const open = async (root: string, classes?: ClassList): Promise<Dataset> => {
-    const pairs = await pairImagesWithLabels(root, '.mat');
+    let pairs: FilePair[];
+    try {
+      pairs = await pairImagesWithLabels(root, '.mat');
+    } catch (err) {
+      const only = await labelOnlyFiles(root, '.mat');
+      if (only === undefined) throw err;
+      return openLabelsOnly(root, only, classes);
+    }
     const byName = new Map(pairs.map((p) => [p.name, p]));
     return {
       format: codec.format,
@@ -66,6 +77,27 @@ export function matFormat<Stored>(codec: MatLabelCodec<Stored>): FormatIO {
         const pair = byName.get(name);
         if (pair === undefined) throw new NucleiMixError(`no image named '${name}'`, root);
         return readPair(pair);
+      },
+    };
+  };
+
+  const openLabelsOnly = async (root: string, files: LabelFile[], classes?: ClassList): Promise<Dataset> => {
+    const byName = new Map(files.map((f) => [f.name, f]));
+    return {
+      format: codec.format,
+      root,
+      labelsOnly: true,
+      classes: classes ?? (await codec.defaultClasses(files)),
+      names: files.map((f) => f.name),
+      read: async (name) => {
+        const f = byName.get(name);
+        if (f === undefined) throw new NucleiMixError(`no label file named '${name}'`, root);
+        const mat = await readMatFile(f.label);
+        const dims = mat.variables.find((v) => v.name === 'inst_map' && v.kind === 'array') as MatArray | undefined;
+        if (dims === undefined || dims.dims.length !== 2) throw new NucleiMixError(`has no 2-D 'inst_map'`, f.label);
+        const [height, width] = dims.dims;
+        const { labels } = codec.parse(mat, f.label, width, height, true);
+        return { name, image: createImage(width, height), labels, origin: f.label };
       },
     };
   };

@@ -14,6 +14,8 @@ export interface OpenOptions {
   classes?: string;
   /** A class-merge preset from CLASS_MERGES, applied to every sample as it is read. */
   merge?: string;
+  /** Accept a folder of label files without images (a model's predictions, for evaluation). */
+  labelsOnly?: boolean;
 }
 
 /** The format of the dataset at `root`, from its layout. */
@@ -54,15 +56,19 @@ export async function openDataset(path: string, options: OpenOptions = {}): Prom
     classes = (await readClassesFile(root)) ?? merge?.from;
   }
   const dataset = await format.open(root, classes);
+  if (dataset.labelsOnly && !options.labelsOnly) {
+    throw new NucleiMixError('holds label files but no images; only `nucleimix eval --pred` reads such folders', path);
+  }
   const rawClasses = dataset.classes;
   return {
     ...dataset,
     classes: merge?.to ?? rawClasses,
     read: async (name) => {
       const sample = await dataset.read(name);
-      validateSample(sample, rawClasses);
+      validateSample(sample, rawClasses, dataset.labelsOnly === true);
       if (merge === undefined) return sample;
       const types = sample.labels.types.map((t) => {
+        if (t === 0 && dataset.labelsOnly) return 0; // untyped predictions stay untyped
         const merged = merge.map.get(t);
         if (merged === undefined) throw new NucleiMixError(`type ${t} is not covered by the '${merge.name}' merge (${merge.description})`, sample.origin ?? name);
         return merged;

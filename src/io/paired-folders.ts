@@ -4,11 +4,15 @@ import { NucleiMixError } from '../core/errors.ts';
 import { IMAGE_EXTENSIONS } from './image-file.ts';
 import { readMatFile } from './mat-file.ts';
 
-/** One image and its label file, paired by base name. */
-export interface FilePair {
+/** A label file and the name of its image. */
+export interface LabelFile {
   name: string;
-  image: string;
   label: string;
+}
+
+/** One image and its label file, paired by base name. */
+export interface FilePair extends LabelFile {
+  image: string;
 }
 
 /** Folder names that hold images and labels, in the layouts CoNSeP, GLySAC and Lizard ship. */
@@ -89,13 +93,14 @@ export function naturalCompare(a: string, b: string): number {
  * reading it reports the broken file instead of "not a dataset".
  */
 export async function matLabelKind(root: string): Promise<'consep' | 'lizard' | undefined> {
-  let pairs: FilePair[];
+  let pairs: LabelFile[];
   try {
-    if ((await findLabelDir(root)) === undefined) return undefined;
-    pairs = await pairImagesWithLabels(root, '.mat');
+    pairs = (await findLabelDir(root)) === undefined ? [] : await pairImagesWithLabels(root, '.mat');
   } catch {
-    return undefined;
+    pairs = [];
   }
+  if (pairs.length === 0) pairs = (await labelOnlyFiles(root, '.mat')) ?? [];
+  if (pairs.length === 0) return undefined;
   for (const pair of pairs.slice(0, 3)) {
     try {
       const names = new Set((await readMatFile(pair.label)).variables.map((v) => v.name));
@@ -108,4 +113,25 @@ export async function matLabelKind(root: string): Promise<'consep' | 'lizard' | 
     }
   }
   return 'consep';
+}
+
+/**
+ * The label files of a folder that holds labels only, such as a model's predictions
+ * (HoVer-Net's inference writes `mat/*.mat`): `*.mat` in `root`, `root/mat` or the label folder,
+ * when there is no image folder. Undefined when `root` is not such a folder.
+ */
+export async function labelOnlyFiles(root: string, labelExt: string): Promise<LabelFile[] | undefined> {
+  try {
+    for (const e of await readdir(root, { withFileTypes: true })) if (e.isDirectory() && IMAGE_DIRS.test(e.name)) return undefined;
+  } catch {
+    return undefined;
+  }
+  for (const dir of [root, join(root, 'mat'), (await findLabelDir(root)) ?? root]) {
+    if (!(await isDir(dir))) continue;
+    const files = (await listFiles(dir)).filter((f) => extname(f).toLowerCase() === labelExt);
+    if (files.length > 0) {
+      return files.map((f) => ({ name: basename(f, extname(f)), label: join(dir, f) })).sort((a, b) => naturalCompare(a.name, b.name));
+    }
+  }
+  return undefined;
 }

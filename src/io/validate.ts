@@ -5,9 +5,10 @@ import type { Sample } from './dataset.ts';
 /**
  * Checks what every format must satisfy, whatever wrote it: image and map of one size, one
  * type and centroid per instance, ids ascending and positive, every type in the class list.
- * Throws a NucleiMixError naming the sample's label file.
+ * Throws a NucleiMixError naming the sample's label file. `untyped` admits type 0
+ * (instances a model did not classify, in a labels-only prediction folder).
  */
-export function validateSample(sample: Sample, classes: ClassList): void {
+export function validateSample(sample: Sample, classes: ClassList, untyped = false): void {
   const file = sample.origin ?? sample.name;
   const { image, labels } = sample;
   const { inst, ids, types, centroids } = labels;
@@ -19,7 +20,7 @@ export function validateSample(sample: Sample, classes: ClassList): void {
   }
   const known = new Set(classes.map((c) => c.id));
   for (let i = 0; i < types.length; i++) {
-    if (!known.has(types[i])) {
+    if (!known.has(types[i]) && !(untyped && types[i] === 0)) {
       const list = classes.map((c) => `${c.id} ${className(classes, c.id)}`).join(', ');
       check(false, file, `instance ${ids[i]} has type ${types[i]}, which is not in the class list (${list})`);
     }

@@ -172,3 +172,26 @@ print(json.dumps({'dtypes': [str(inst.dtype), str(it.dtype), str(ic.dtype), str(
     assert.ok(m.labels.types.includes(4), 'the test needs spindle nuclei to mean anything');
   });
 });
+
+describe('label-only folders (a model\'s predictions, HoVer-Net style mat/*.mat)', () => {
+  test('open for evaluation only; untyped (type 0) instances accepted; labels read exactly', async () => {
+    const pred = await mkdtemp(join(tmp, 'pred-'));
+    await mkdir(join(pred, 'mat'));
+    await cp(join(original, 'Labels'), join(pred, 'mat'), { recursive: true });
+    const file = join(pred, 'mat', 'synth_2.mat');
+    const mat = await readMatFile(file);
+    const v = mat.variables.find((x) => x.name === 'inst_type')!;
+    if (v.kind === 'array') (v.data as Float64Array)[0] = 0;
+    await writeMatFile(file, mat);
+    await rejectsNucleiMix(openDataset(pred), /holds label files but no images; only `nucleimix eval --pred` reads such folders/);
+    const ds = await openDataset(pred, { labelsOnly: true });
+    assert.equal(ds.labelsOnly, true);
+    assert.deepEqual(ds.names, ['synth_1', 'synth_2']);
+    const a = await ds.read('synth_2');
+    const b = await synth.read('synth_2');
+    assert.deepEqual(a.labels.inst.data, b.labels.inst.data);
+    assert.equal(a.labels.types[0], 0);
+    assert.deepEqual(a.labels.types.subarray(1), b.labels.types.subarray(1));
+    assert.deepEqual([a.image.width, a.image.height], [160, 128]);
+  });
+});
