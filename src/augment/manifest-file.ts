@@ -13,6 +13,9 @@ export async function readManifest(path: string): Promise<Manifest> {
   if (m?.tool !== 'nucleimix' || m.version !== 1 || !Array.isArray(m.insertions)) {
     throw new NucleiMixError('is not a nucleimix manifest (version 1, with "insertions")', path);
   }
+  if (m.method !== 'nucleimix') {
+    throw new NucleiMixError(`is a ${String(m.method)} manifest; only NucleiMix plans can be rendered (baselines render in one go: augment --method ${String(m.method)})`, path);
+  }
   m.insertions.forEach((ins, i) => {
     const t = ins?.target;
     const d = ins?.donor;

@@ -2,7 +2,33 @@
  * The plan of an augmentation run: every insertion decided by `plan`, applied by `render`.
  * Written as `manifest.json` beside the augmented dataset, so a plan can be inspected,
  * edited, re-rendered with another inpainter, or rendered in parts.
+ *
+ * Every method writes a manifest of the same outline ({@link ManifestOf}): the run's settings
+ * and one record per inserted nucleus, each with at least the fields of {@link InsertionBase}.
+ * NucleiMix's records are {@link Insertion}; the baselines add their own fields (see
+ * `cutmix.ts`, `copypaste.ts`, `gradmix.ts`, `insmix.ts`). Only NucleiMix manifests can be
+ * re-rendered with `nucleimix render`.
  */
+
+/** What every method's insertion record holds. Coordinates in pixels (x, y). */
+export interface InsertionBase {
+  /** 0-based order of the insertion. */
+  index: number;
+  rareType: number;
+  target: {
+    image: string;
+    /** How the nucleus went in: `major` (replaced a nucleus), `background`, or a method's own kind. */
+    kind: string;
+    /** Where the new nucleus's centre went. */
+    x: number;
+    y: number;
+    /** The replaced instance's id and type as read (kind `major` only). */
+    replacedId?: number;
+    replacedType?: number;
+  };
+  /** The rare nucleus copied: its image, id as read, and type in the output's class space. */
+  donor: { image: string; id: number; type: number };
+}
 
 /** Where a rare nucleus goes. Coordinates in pixels of the target image, (x, y). */
 export interface InsertionTarget {
@@ -36,7 +62,7 @@ export interface InsertionDonor {
   rotation: number;
 }
 
-export interface Insertion {
+export interface Insertion extends InsertionBase {
   /** 0-based order of the draw; rendering applies insertions in this order. */
   index: number;
   rareType: number;
@@ -44,9 +70,11 @@ export interface Insertion {
   donor: InsertionDonor;
 }
 
-export interface Manifest {
+/** A manifest whose insertion records are `I`. */
+export interface ManifestOf<I extends InsertionBase> {
   version: 1;
   tool: 'nucleimix';
+  /** The method that wrote it: `nucleimix`, `cutmix`, `copypaste`, `gradmix` or `insmix`. */
   method: string;
   /** The input dataset folder and format, as given. */
   dataset: { root: string; format: string };
@@ -55,5 +83,11 @@ export interface Manifest {
   k: number;
   /** Every option that shaped the plan, for reproducibility. */
   options: Record<string, unknown>;
-  insertions: Insertion[];
+  insertions: I[];
 }
+
+/** A NucleiMix manifest (what `plan` writes and `render` reads). */
+export type Manifest = ManifestOf<Insertion>;
+
+/** A manifest of any method. */
+export type AnyManifest = ManifestOf<InsertionBase>;

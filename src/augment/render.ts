@@ -14,10 +14,11 @@
  */
 import { NucleiMixError } from '../core/errors.ts';
 import { dilationRings, indexOfId, instanceStats, renumber, type InstanceStats, type Labels } from '../core/labels.ts';
-import { createImage, createInstanceMap, type RgbImage } from '../core/raster.ts';
+import { createImage, createInstanceMap } from '../core/raster.ts';
 import type { Sample } from '../io/dataset.ts';
-import type { InpaintJob, Inpainter } from '../inpaint/inpainter.ts';
+import type { Inpainter } from '../inpaint/inpainter.ts';
 import type { DonorCut } from './donor.ts';
+import { inpaintRegions } from './inpaint-regions.ts';
 import type { Insertion } from './manifest.ts';
 
 /** One insertion of the manifest and its donor, cut and transformed as it prescribes. */
@@ -140,7 +141,7 @@ export async function renderImage(
   const unknown = new Uint8Array(W * H);
   const majors = placed.filter((p) => p.hole !== undefined);
   for (const p of majors) for (const q of p.hole!) if (!isOther(q)) unknown[q] = 1;
-  await inpaintStage(inpainter, out, W, H, unknown, majors.map((p) => ({ bbox: boxOf(p.hole!, W), pixels: p.hole!.filter((q) => unknown[q]) })), margin);
+  await inpaintRegions(inpainter, out, W, H, unknown, majors.map((p) => ({ bbox: boxOf(p.hole!, W), pixels: p.hole!.filter((q) => unknown[q]) })), margin);
 
   // Stage 2: paste every donor's r1 (r0 over anything, r1 \ r0 only where no other nucleus
   // is), then inpaint every transition ring in one batch.
@@ -158,7 +159,7 @@ export async function renderImage(
     }
     for (const q of p.ring) if (!isOther(q)) unknown[q] = 1;
   }
-  await inpaintStage(inpainter, out, W, H, unknown, placed.map((p) => ({ bbox: p.r3Box, pixels: p.ring.filter((q) => unknown[q]) })), margin);
+  await inpaintRegions(inpainter, out, W, H, unknown, placed.map((p) => ({ bbox: p.r3Box, pixels: p.ring.filter((q) => unknown[q]) })), margin);
 
   // Labels: the replaced nuclei leave, each new nucleus is r0 under a fresh id above all
   // present ids (so renumbering appends them in insertion order).
@@ -365,64 +366,6 @@ function boxOf(pixels: Int32Array, W: number): [number, number, number, number] 
     y1 = Math.max(y1, y + 1);
   }
   return [x0, y0, x1, y1];
-}
-
-/**
- * Inpaints one stage: one job per region (its box grown by `margin`, clipped to the image),
- * all in one batch. Every job's mask is `unknown` over its crop, with those pixels zeroed;
- * only the region's own `pixels` are written back into `out`.
- */
-async function inpaintStage(
-  inpainter: Inpainter,
-  out: Uint8Array,
-  W: number,
-  H: number,
-  unknown: Uint8Array,
-  regions: { bbox: [number, number, number, number]; pixels: Int32Array }[],
-  margin: number,
-): Promise<void> {
-  const todo = regions.filter((r) => r.pixels.length > 0);
-  if (todo.length === 0) return;
-  const crops = todo.map((r) => {
-    const x0 = Math.max(0, r.bbox[0] - margin);
-    const y0 = Math.max(0, r.bbox[1] - margin);
-    const x1 = Math.min(W, r.bbox[2] + margin);
-    const y1 = Math.min(H, r.bbox[3] + margin);
-    return { x0, y0, w: x1 - x0, h: y1 - y0 };
-  });
-  const jobs: InpaintJob[] = crops.map(({ x0, y0, w, h }) => {
-    const image = createImage(w, h);
-    const mask = new Uint8Array(w * h);
-    for (let y = 0; y < h; y++) {
-      const row = (y0 + y) * W + x0;
-      image.data.set(out.subarray(3 * row, 3 * (row + w)), 3 * y * w);
-      for (let x = 0; x < w; x++) {
-        if (!unknown[row + x]) continue;
-        mask[y * w + x] = 1;
-        image.data.fill(0, 3 * (y * w + x), 3 * (y * w + x) + 3);
-      }
-    }
-    return { image, mask };
-  });
-  const results = await inpainter.inpaint(jobs);
-  if (results.length !== jobs.length) {
-    throw new NucleiMixError(`inpainter ${inpainter.name} returned ${results.length} images for ${jobs.length} jobs`);
-  }
-  todo.forEach((r, k) => {
-    const { x0, y0, w, h } = crops[k];
-    const res: RgbImage = results[k];
-    if (res.width !== w || res.height !== h || res.data.length !== 3 * w * h) {
-      throw new NucleiMixError(`inpainter ${inpainter.name} returned a ${res.width}×${res.height} image for a ${w}×${h} job`);
-    }
-    for (const q of r.pixels) {
-      const x = (q % W) - x0;
-      const y = Math.floor(q / W) - y0;
-      const s = 3 * (y * w + x);
-      out[3 * q] = res.data[s];
-      out[3 * q + 1] = res.data[s + 1];
-      out[3 * q + 2] = res.data[s + 2];
-    }
-  });
 }
 
 /** The {@link LAYER} bit masks of one placed edit over its bbox. */

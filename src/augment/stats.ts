@@ -1,5 +1,5 @@
 import { className, type ClassList } from '../core/classes.ts';
-import type { Manifest } from './manifest.ts';
+import type { AnyManifest } from './manifest.ts';
 import type { RenderLog } from './render-dataset.ts';
 
 /** `stats.json`: what an augmentation run did, in numbers (no timings: reruns are byte-identical). */
@@ -12,8 +12,8 @@ export interface AugmentStats {
   counts: { before: Record<number, number>; after: Record<number, number> };
   /** New nuclei per rare type. */
   inserted: Record<number, number>;
-  /** Insertions by target kind. */
-  targets: { major: number; background: number };
+  /** Insertions by target kind (NucleiMix: `major`, `background`; each method names its own). */
+  targets: Record<string, number>;
   /** Nuclei removed by type: replaced majors, and neighbours the new nuclei covered completely. */
   replaced: Record<number, number>;
   vanished: Record<number, number>;
@@ -22,15 +22,23 @@ export interface AugmentStats {
   extra?: Record<string, unknown>;
 }
 
-export function augmentStats(manifest: Manifest, classes: ClassList, log: RenderLog, extra?: Record<string, unknown>): AugmentStats {
+/** Target kinds NucleiMix plans; `stats.json` lists them even when zero. */
+export const NUCLEIMIX_TARGET_KINDS: readonly string[] = ['major', 'background'];
+
+/**
+ * The stats of a run of any method, from its manifest and render log. `kinds` are the target
+ * kinds listed even when no insertion has them (others appear when used).
+ */
+export function augmentStats(manifest: AnyManifest, classes: ClassList, log: RenderLog, extra?: Record<string, unknown>, kinds: readonly string[] = NUCLEIMIX_TARGET_KINDS): AugmentStats {
   const inserted: Record<number, number> = {};
   const replaced: Record<number, number> = {};
   const vanished: Record<number, number> = {};
   for (const t of manifest.rareTypes) inserted[t] = 0;
-  const targets = { major: 0, background: 0 };
+  const targets: Record<string, number> = {};
+  for (const kind of kinds) targets[kind] = 0;
   for (const ins of manifest.insertions) {
     inserted[ins.donor.type] = (inserted[ins.donor.type] ?? 0) + 1;
-    targets[ins.target.kind]++;
+    targets[ins.target.kind] = (targets[ins.target.kind] ?? 0) + 1;
     if (ins.target.replacedType !== undefined) replaced[ins.target.replacedType] = (replaced[ins.target.replacedType] ?? 0) + 1;
   }
   for (const applied of log.applied.values()) {

@@ -1,4 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { NucleiMixError } from '../core/errors.ts';
+import { CUTMIX_DEFAULTS } from '../augment/cutmix.ts';
+import { GRADMIX_DEFAULTS } from '../augment/gradmix.ts';
+import { INSMIX_DEFAULTS } from '../augment/insmix.ts';
+import { METHOD_NAMES, type MethodName, type MethodOptions } from '../augment/method.ts';
 import { DEFAULT_NUCLEIMIX, type NucleiMixPlanOptions } from '../augment/nucleimix-plan.ts';
 import { INPAINTER_NAMES } from '../inpaint/create.ts';
 import { CENTRE_REMOVALS } from '../sampling/context.ts';
@@ -55,15 +60,115 @@ export function withPlanOptions(cmd: Command): Command {
 /** Options of `render` and `augment`: how insertions are drawn into the images. */
 export interface RenderCliOptions {
   inpainter: (typeof INPAINTER_NAMES)[number];
-  radius: number;
+  /** Inpainting radius; absent: the method's own (NucleiMix 3, GradMix 5). */
+  radius?: number;
   preview: boolean;
 }
 
 export function withRenderOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--inpainter <name>', 'inpainting engine for progressive inpainting').choices(INPAINTER_NAMES).default('telea'))
-    .option('--radius <px>', 'inpainting neighbourhood radius', positiveInt, 3)
+    .addOption(new Option('--inpainter <name>', 'inpainting engine (nucleimix: progressive inpainting; gradmix: erasing the major)').choices(INPAINTER_NAMES).default('telea'))
+    .option('--radius <px>', `inpainting neighbourhood radius (default: 3 for nucleimix, ${GRADMIX_DEFAULTS.radius} for gradmix)`, positiveInt)
     .option('--no-preview', 'do not write the preview pictures');
+}
+
+function share(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a number from 0 to 1');
+  return n;
+}
+
+/** `augment --method` and the baselines' own options (absent: the method's defaults). */
+export interface MethodCliOptions {
+  /** Absent: nucleimix. */
+  method?: MethodName;
+  boxMargin?: number;
+  minFragment?: number;
+  majorShare?: number;
+  sizeRatio?: number;
+  bgShuffle?: number;
+  maxOffset?: number;
+  minScale?: number;
+  maxShape?: number;
+}
+
+export function withMethodOptions(cmd: Command): Command {
+  const c = CUTMIX_DEFAULTS;
+  const g = GRADMIX_DEFAULTS;
+  const i = INSMIX_DEFAULTS;
+  return cmd
+    .addOption(new Option('--method <name>', 'augmentation method: NucleiMix or one of the baselines the papers compare it with').choices(METHOD_NAMES).default('nucleimix'))
+    .option('--box-margin <px>', `cutmix: pixels added to each side of the rare nucleus's box (default ${c.boxMargin})`, nonNegativeInt)
+    .option('--min-fragment <px>', `cutmix: drop pieces of clipped nuclei smaller than this (default ${c.minFragment})`, nonNegativeInt)
+    .option('--major-share <r>', `gradmix: share of each image's majors considered (default ${g.majorShare})`, share)
+    .option('--size-ratio <r>', `gradmix: a rare nucleus fits when ratio × its area ≤ area of the major grown by 2 px (default ${g.sizeRatio})`, positiveNumber)
+    .option('--bg-shuffle <share>', `insmix: permute this share of the nucleus-free 20×20 blocks of every image (default ${i.bgShuffle}: off; the paper uses 0.2)`, share)
+    .option('--max-offset <px>', `insmix: largest centre offset from the original nucleus per axis (default ${i.maxOffset})`, nonNegativeInt)
+    .option('--min-scale <r>', `insmix: smallest area ratio min/max of template and original (default ${i.minScale})`, share)
+    .option('--max-shape <r>', `insmix: largest shape difference |A−B|/max of template and original (default ${i.maxShape})`, positiveNumber);
+}
+
+/** Which methods each method-specific option (by its attribute name) applies to. */
+const APPLIES: Readonly<Record<string, readonly MethodName[]>> = {
+  major: ['nucleimix', 'gradmix'],
+  removal: ['nucleimix'],
+  pcaDims: ['nucleimix'],
+  components: ['nucleimix'],
+  covariance: ['nucleimix'],
+  temperature: ['nucleimix'],
+  workers: ['nucleimix'],
+  cache: ['nucleimix'],
+  inpainter: ['nucleimix', 'gradmix'],
+  radius: ['nucleimix', 'gradmix'],
+  boxMargin: ['cutmix'],
+  minFragment: ['cutmix'],
+  majorShare: ['gradmix'],
+  sizeRatio: ['gradmix'],
+  bgShuffle: ['insmix'],
+  maxOffset: ['insmix'],
+  minScale: ['insmix'],
+  maxShape: ['insmix'],
+};
+
+/**
+ * Rejects an option the user gave (on the command line) that the chosen method does not use,
+ * so that `--method cutmix --bg-shuffle 0.5` fails instead of silently doing nothing.
+ */
+export function checkMethodOptions(cmd: Command, method: MethodName): void {
+  for (const opt of cmd.options) {
+    const key = opt.attributeName();
+    const applies = APPLIES[key];
+    if (applies === undefined || applies.includes(method) || cmd.getOptionValueSource(key) !== 'cli') continue;
+    throw new NucleiMixError(`${opt.long} applies to --method ${applies.join(' or ')}, not ${method}`);
+  }
+}
+
+/** The chosen method's own options from the command line (absent ones: its defaults). */
+export function methodOptions<M extends MethodName>(method: M, o: PlanCliOptions & RenderCliOptions & MethodCliOptions, cacheDirs: string[]): Partial<MethodOptions[M]> {
+  const defined = <T extends object>(x: T): Partial<T> => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as Partial<T>;
+  let out: object;
+  switch (method) {
+    case 'nucleimix': {
+      const { rareTypes: _r, k: _k, seed: _s, margin: _m, majorTypes: _j, ...rest } = planOptions(o, cacheDirs);
+      out = { ...rest, inpainter: o.inpainter, ...defined({ radius: o.radius }) };
+      break;
+    }
+    case 'cutmix':
+      out = defined({ boxMargin: o.boxMargin, minFragment: o.minFragment });
+      break;
+    case 'copypaste':
+      out = {};
+      break;
+    case 'gradmix':
+      out = defined({ majorShare: o.majorShare, sizeRatio: o.sizeRatio, inpainter: o.inpainter, radius: o.radius });
+      break;
+    case 'insmix':
+      out = defined({ bgShuffle: o.bgShuffle, maxOffset: o.maxOffset, minScale: o.minScale, maxShape: o.maxShape });
+      break;
+    default:
+      throw new NucleiMixError(`unknown method '${String(method)}' (expected one of: ${METHOD_NAMES.join(', ')})`);
+  }
+  return out as Partial<MethodOptions[M]>;
 }
 
 export function planOptions(o: PlanCliOptions, cacheDirs: string[]): NucleiMixPlanOptions {

@@ -1,0 +1,176 @@
+/**
+ * InsMix without its smooth-GAN (seed 002 §2.1–2.2; spec §8): foreground augmentation under
+ * the SSD morphology constraints, a direct copy, and background perturbation as an option.
+ *
+ * Each insertion picks an original nucleus I_o of the dataset at random (any type: the
+ * template "follows the original instance distribution"), then a rare template I_t from the
+ * bank of the type's nuclei with
+ *   scale  min(|M_o|, |M_t|) / max(|M_o|, |M_t|) ≥ minScale  (paper: f_scale = max/min ≤ ε),
+ *   shape  |M_o − M_t| / max(|M_o|, |M_t|) ≤ maxShape       (masks aligned on their centroids),
+ * and pastes it, unblended, with its centre within ±maxOffset px of I_o's on each axis
+ * (f_dis ≤ γ) where it covers no nucleus. Overlap is not allowed (δ is implicit): an
+ * instance map cannot hold two overlapping nuclei without clipping one.
+ *
+ * Background perturbation (`bgShuffle` > 0) permutes that share of the nucleus-free 20×20
+ * blocks of every image written (the paper's α, 0.2 there), after the pastes.
+ */
+import { NucleiMixError } from '../core/errors.ts';
+import { createRng, type Rng } from '../core/rng.ts';
+import type { Sample } from '../io/dataset.ts';
+import { shuffleBackgroundBlocks } from './block-shuffle.ts';
+import type { PasteInsertion } from './copypaste.ts';
+import type { AugmentMethod } from './method.ts';
+import { donorsOf, indexDataset, insideMargin, type DatasetIndex, type NucleusRecord } from './nuclei-index.ts';
+import { freeAt, occupy, pasteNuclei } from './paste.ts';
+import { donorReader, editedSource, type EditedImage } from './render-dataset.ts';
+import { baselineManifest, checkRequest, groupByTarget, shortfallNotes } from './request.ts';
+import { scaleRatio, shapeDifference } from './ssd.ts';
+
+export interface InsMixOptions {
+  /** Smallest allowed min/max area ratio of template and original (paper's 1/ε). */
+  minScale: number;
+  /** Largest allowed shape difference |M_o − M_t| / max (paper's ρ). */
+  maxShape: number;
+  /** Largest centre offset from the original nucleus on each axis, px (paper's γ). */
+  maxOffset: number;
+  /** Share of the nucleus-free blocks to permute in every image (0: no background perturbation). */
+  bgShuffle: number;
+  /** Side of the background blocks, px. */
+  block: number;
+}
+
+export const INSMIX_DEFAULTS: InsMixOptions = { minScale: 0.5, maxShape: 0.8, maxOffset: 40, bgShuffle: 0, block: 20 };
+
+/** Templates drawn per original nucleus, and offsets tried per template that passes the constraints. */
+const TEMPLATE_DRAWS = 30;
+const OFFSET_DRAWS = 20;
+/** Original nuclei tried per insertion before the rare type is given up as full. */
+const ANCHOR_TRIES = 300;
+
+/** An InsMix paste: a direct copy plus the original nucleus it was placed beside. */
+export interface InsMixInsertion extends PasteInsertion {
+  anchor: { id: number; type: number; x: number; y: number; area: number };
+  /** The constraint values of this pair: scale min/max, shape difference, centre offset (template − original). */
+  ssd: { scale: number; shape: number; dx: number; dy: number };
+}
+
+/**
+ * Plans k pastes per rare type (pure). For each: up to {@link ANCHOR_TRIES} original nuclei
+ * drawn uniformly over the dataset; for each, up to {@link TEMPLATE_DRAWS} templates drawn
+ * uniformly among the type's nuclei `margin` px from their border; a template within the
+ * scale and shape bounds gets up to {@link OFFSET_DRAWS} integer offsets drawn uniformly in
+ * ±maxOffset, kept when the centre offset holds exactly, the centre is `margin` px from the
+ * border and the template covers no labelled pixel (nor an earlier paste).
+ */
+export function planInsMix(index: DatasetIndex, rareTypes: readonly number[], k: number, margin: number, rng: Rng, options: InsMixOptions): InsMixInsertion[] {
+  const { images } = index;
+  const occupied = images.map((im) => im.labelled.slice());
+  const anchors: NucleusRecord[] = images.flatMap((im) => im.nuclei);
+  const out: InsMixInsertion[] = [];
+  if (anchors.length === 0) return out;
+  const R = options.maxOffset;
+  for (const type of rareTypes) {
+    const templates = donorsOf(index, type, margin);
+    for (let n = 0; n < k; n++) {
+      let placed: InsMixInsertion | undefined;
+      for (let a = 0; a < ANCHOR_TRIES && placed === undefined; a++) {
+        const o = anchors[rng.int(anchors.length)];
+        const dst = images[o.image];
+        for (let d = 0; d < TEMPLATE_DRAWS && placed === undefined; d++) {
+          const t = templates[rng.int(templates.length)];
+          const scale = scaleRatio(o.area, t.area);
+          if (scale < options.minScale) continue;
+          const shape = shapeDifference(o, t);
+          if (shape > options.maxShape) continue;
+          for (let f = 0; f < OFFSET_DRAWS; f++) {
+            const dx = Math.round(o.cx) - Math.round(t.cx) + rng.int(2 * R + 1) - R;
+            const dy = Math.round(o.cy) - Math.round(t.cy) + rng.int(2 * R + 1) - R;
+            const x = t.cx + dx;
+            const y = t.cy + dy;
+            if (Math.abs(x - o.cx) > R || Math.abs(y - o.cy) > R) continue;
+            if (!insideMargin(x, y, dst.width, dst.height, margin)) continue;
+            if (!freeAt(t, dx, dy, occupied[o.image], dst.width, dst.height)) continue;
+            occupy(t, dx, dy, occupied[o.image], dst.width);
+            placed = {
+              index: out.length,
+              rareType: type,
+              target: { image: dst.name, kind: 'background', x, y },
+              donor: { image: images[t.image].name, id: t.id, type },
+              offset: [dx, dy],
+              anchor: { id: o.id, type: o.type, x: o.cx, y: o.cy, area: o.area },
+              ssd: { scale, shape, dx: x - o.cx, dy: y - o.cy },
+            };
+            break;
+          }
+        }
+      }
+      if (placed === undefined) break;
+      out.push(placed);
+    }
+  }
+  return out;
+}
+
+export const INSMIX: AugmentMethod<InsMixOptions> = {
+  name: 'insmix',
+  description: 'InsMix (no GAN): paste rare templates beside similar nuclei under the SSD constraints; optional background block shuffle',
+  defaults: INSMIX_DEFAULTS,
+  async run(request, options) {
+    checkRequest(request);
+    const o = options;
+    if (!(o.minScale >= 0 && o.minScale <= 1)) throw new NucleiMixError(`insmix: the minimum scale ratio must be from 0 to 1, got ${o.minScale}`);
+    if (!(o.maxShape >= 0)) throw new NucleiMixError(`insmix: the maximum shape difference must be ≥ 0, got ${o.maxShape}`);
+    if (!Number.isInteger(o.maxOffset) || o.maxOffset < 0) throw new NucleiMixError(`insmix: the maximum offset must be a whole number of pixels ≥ 0, got ${o.maxOffset}`);
+    if (!(o.bgShuffle >= 0 && o.bgShuffle <= 1)) throw new NucleiMixError(`insmix: the background shuffle share must be from 0 to 1, got ${o.bgShuffle}`);
+    if (!Number.isInteger(o.block) || o.block < 1) throw new NucleiMixError(`insmix: the block size must be a positive integer, got ${o.block}`);
+    const { dataset } = request;
+    let t0 = performance.now();
+    request.progress?.phase('index', dataset.names.length);
+    const index = await indexDataset(dataset, (name) => request.progress?.tick(name));
+    request.progress?.done();
+    const timings: Record<string, number> = { index: (performance.now() - t0) / 1000 };
+    t0 = performance.now();
+    const root = createRng(request.seed);
+    const insertions = planInsMix(index, request.rareTypes, request.k, request.margin, root.fork('insmix'), options);
+    timings.plan = (performance.now() - t0) / 1000;
+    const manifest = baselineManifest('insmix', request, { ...options }, insertions);
+    const byImage = groupByTarget(insertions);
+    const donor = donorReader(dataset);
+    const shuffled: Record<string, { candidates: number; moved: number }> = {};
+    const source = editedSource(
+      dataset,
+      async (original) => {
+        const mine = byImage.get(original.name);
+        let edited: EditedImage | undefined;
+        if (mine !== undefined) {
+          edited = await pasteNuclei(original, mine.map((ins) => ({ index: ins.index, donor: ins.donor, dx: ins.offset[0], dy: ins.offset[1] })), donor);
+        }
+        if (o.bgShuffle === 0) return edited;
+        const base: Sample = edited?.sample ?? original;
+        const s = shuffleBackgroundBlocks(base.image, base.labels.inst, o.bgShuffle, root.fork(`bg-shuffle/${original.name}`), o.block);
+        shuffled[original.name] = { candidates: s.candidates, moved: s.moved };
+        if (s.moved === 0) return edited;
+        // The labels are unchanged, so what the file stored about them still holds.
+        return { sample: { ...base, image: s.image }, applied: edited?.applied ?? [] };
+      },
+      { previews: request.previews, onImage: request.onImage },
+    );
+    return {
+      manifest,
+      source,
+      targetKinds: ['background'],
+      extra: () => {
+        if (o.bgShuffle === 0) return {};
+        let candidates = 0;
+        let moved = 0;
+        for (const s of Object.values(shuffled)) {
+          candidates += s.candidates;
+          moved += s.moved;
+        }
+        return { backgroundShuffle: { share: o.bgShuffle, block: o.block, images: Object.keys(shuffled).length, candidates, moved } };
+      },
+      timings,
+      notes: () => shortfallNotes(manifest),
+    };
+  },
+};
