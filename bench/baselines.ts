@@ -6,11 +6,11 @@
  *
  * Usage: node --import tsx bench/baselines.ts [dataset] [--k N] [--out DIR] [--cache DIR] [--only m1,m2]
  */
+import { defaultPlanCliOptions } from '../src/cli/augment-options.ts';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { METHOD_NAMES, type MethodName } from '../src/augment/method.ts';
 import type { NucleiMixRun } from '../src/augment/nucleimix-method.ts';
-import { DEFAULT_NUCLEIMIX } from '../src/augment/nucleimix-plan.ts';
 import { runAugmentMethod } from '../src/cli/augment.ts';
 import { formatTable } from '../src/cli/table.ts';
 
@@ -41,16 +41,7 @@ for (const method of only) {
   const t0 = performance.now();
   const r = await runAugmentMethod(dataset, {
     method,
-    rare: [1],
-    k,
-    seed: 0,
-    margin: DEFAULT_NUCLEIMIX.margin,
-    removal: DEFAULT_NUCLEIMIX.removal,
-    pcaDims: DEFAULT_NUCLEIMIX.pcaDims,
-    components: DEFAULT_NUCLEIMIX.components,
-    covariance: DEFAULT_NUCLEIMIX.covariance,
-    temperature: DEFAULT_NUCLEIMIX.temperature,
-    workers: DEFAULT_NUCLEIMIX.workers,
+    ...defaultPlanCliOptions([1], k, 0),
     cache: method === 'nucleimix' ? cache : undefined,
     inpainter: 'telea',
     preview: true,

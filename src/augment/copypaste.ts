@@ -12,7 +12,7 @@ import type { AugmentMethod } from './method.ts';
 import { donorsOf, indexDataset, insideMargin, type DatasetIndex } from './nuclei-index.ts';
 import { freeAt, occupy, pasteNuclei } from './paste.ts';
 import { donorReader, editedSource } from './render-dataset.ts';
-import { baselineManifest, checkRequest, groupByTarget, shortfallNotes } from './request.ts';
+import { baselineManifest, checkRequest, groupByTarget, shortfallNotes, indexRequest } from './request.ts';
 
 /** CopyPaste has no options of its own beyond the request. */
 export type CopyPasteOptions = Record<string, never>;
@@ -74,12 +74,9 @@ export const COPYPASTE: AugmentMethod<CopyPasteOptions> = {
     checkRequest(request);
     if (Object.keys(options).length > 0) throw new NucleiMixError(`copypaste has no options (got ${Object.keys(options).join(', ')})`);
     const { dataset } = request;
+    const { index, seconds } = await indexRequest(request);
+    const timings: Record<string, number> = { index: seconds };
     let t0 = performance.now();
-    request.progress?.phase('index', dataset.names.length);
-    const index = await indexDataset(dataset, (name) => request.progress?.tick(name));
-    request.progress?.done();
-    const timings: Record<string, number> = { index: (performance.now() - t0) / 1000 };
-    t0 = performance.now();
     const insertions = planCopyPaste(index, request.rareTypes, request.k, request.margin, createRng(request.seed).fork('copypaste'));
     timings.plan = (performance.now() - t0) / 1000;
     const manifest = baselineManifest('copypaste', request, {}, insertions);

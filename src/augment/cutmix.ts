@@ -24,7 +24,7 @@ import { statsOf } from './paste.ts';
 import { relabel } from './relabel.ts';
 import { donorReader, editedSource, type EditedImage } from './render-dataset.ts';
 import { LAYER, type AppliedEdit } from './render.ts';
-import { baselineManifest, checkRequest, groupByTarget, shortfallNotes } from './request.ts';
+import { baselineManifest, checkRequest, groupByTarget, shortfallNotes, indexRequest } from './request.ts';
 
 export interface CutMixOptions {
   /** Pixels added to each side of the rare nucleus's bounding box (clipped to its image). */
@@ -278,12 +278,9 @@ export const CUTMIX: AugmentMethod<CutMixOptions> = {
     if (!Number.isInteger(options.boxMargin) || options.boxMargin < 0) throw new NucleiMixError(`cutmix: box margin must be a whole number of pixels ≥ 0, got ${options.boxMargin}`);
     if (!Number.isInteger(options.minFragment) || options.minFragment < 0) throw new NucleiMixError(`cutmix: minimum fragment must be a whole number of pixels ≥ 0, got ${options.minFragment}`);
     const { dataset } = request;
+    const { index, seconds } = await indexRequest(request);
+    const timings: Record<string, number> = { index: seconds };
     let t0 = performance.now();
-    request.progress?.phase('index', dataset.names.length);
-    const index = await indexDataset(dataset, (name) => request.progress?.tick(name));
-    request.progress?.done();
-    const timings: Record<string, number> = { index: (performance.now() - t0) / 1000 };
-    t0 = performance.now();
     const insertions = planCutMix(index, request.rareTypes, request.k, request.margin, createRng(request.seed).fork('cutmix'), options);
     timings.plan = (performance.now() - t0) / 1000;
     const manifest = baselineManifest('cutmix', request, { ...options }, insertions);

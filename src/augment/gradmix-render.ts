@@ -22,7 +22,7 @@
 import { NucleiMixError } from '../core/errors.ts';
 import { dilationRings, indexOfId } from '../core/labels.ts';
 import { createImage } from '../core/raster.ts';
-import type { Sample } from '../io/dataset.ts';
+import { editedSample, type Sample } from '../io/dataset.ts';
 import type { Inpainter } from '../inpaint/inpainter.ts';
 import type { InsertionBase } from './manifest.ts';
 import { inpaintRegions } from './inpaint-regions.ts';
@@ -318,10 +318,7 @@ export async function renderGradMix(
       vanishedTypes: vanishedIds.map((id) => before.types[indexOfId(before, id)]),
     };
   });
-  const sample: Sample = { name: target.name, image: createImage(W, H, rgb), labels: result.labels };
-  if (target.origin !== undefined) sample.origin = target.origin;
-  if (target.source !== undefined) sample.source = target.source;
-  return { sample, applied };
+  return { sample: editedSample(target, createImage(W, H, rgb), result.labels), applied };
 }
 
 /** Median of the first n (odd or even; lower middle for even) entries of v. */

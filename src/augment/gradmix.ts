@@ -22,7 +22,7 @@ import { renderGradMix, type GradMixInsertion } from './gradmix-render.ts';
 import type { AugmentMethod } from './method.ts';
 import { indexDataset, insideMargin, type DatasetIndex, type NucleusRecord } from './nuclei-index.ts';
 import { donorReader, editedSource } from './render-dataset.ts';
-import { baselineManifest, checkRequest, groupByTarget, shortfallNotes } from './request.ts';
+import { baselineManifest, checkRequest, groupByTarget, shortfallNotes, indexRequest } from './request.ts';
 
 export type { GradMixInsertion } from './gradmix-render.ts';
 
@@ -223,12 +223,9 @@ export const GRADMIX: AugmentMethod<GradMixOptions> = {
     if (!(options.sizeRatio > 0) || !Number.isFinite(options.sizeRatio)) throw new NucleiMixError(`gradmix: the size ratio must be a positive number, got ${options.sizeRatio}`);
     const { dataset } = request;
     const inpainter = await createInpainter(options.inpainter, { radius: options.radius });
+    const { index, seconds } = await indexRequest(request);
+    const timings: Record<string, number> = { index: seconds };
     let t0 = performance.now();
-    request.progress?.phase('index', dataset.names.length);
-    const index = await indexDataset(dataset, (name) => request.progress?.tick(name));
-    request.progress?.done();
-    const timings: Record<string, number> = { index: (performance.now() - t0) / 1000 };
-    t0 = performance.now();
     const plan = planGradMix(index, request.rareTypes, request.majorTypes, request.k, request.margin, createRng(request.seed).fork('gradmix'), options);
     timings.plan = (performance.now() - t0) / 1000;
     const manifest = baselineManifest('gradmix', request, { ...options }, plan.insertions);

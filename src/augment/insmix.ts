@@ -23,7 +23,7 @@ import type { AugmentMethod } from './method.ts';
 import { donorsOf, indexDataset, insideMargin, type DatasetIndex, type NucleusRecord } from './nuclei-index.ts';
 import { freeAt, occupy, pasteNuclei } from './paste.ts';
 import { donorReader, editedSource, type EditedImage } from './render-dataset.ts';
-import { baselineManifest, checkRequest, groupByTarget, shortfallNotes } from './request.ts';
+import { baselineManifest, checkRequest, groupByTarget, shortfallNotes, indexRequest } from './request.ts';
 import { scaleRatio, shapeDifference } from './ssd.ts';
 
 export interface InsMixOptions {
@@ -124,12 +124,9 @@ export const INSMIX: AugmentMethod<InsMixOptions> = {
     if (!(o.bgShuffle >= 0 && o.bgShuffle <= 1)) throw new NucleiMixError(`insmix: the background shuffle share must be from 0 to 1, got ${o.bgShuffle}`);
     if (!Number.isInteger(o.block) || o.block < 1) throw new NucleiMixError(`insmix: the block size must be a positive integer, got ${o.block}`);
     const { dataset } = request;
+    const { index, seconds } = await indexRequest(request);
+    const timings: Record<string, number> = { index: seconds };
     let t0 = performance.now();
-    request.progress?.phase('index', dataset.names.length);
-    const index = await indexDataset(dataset, (name) => request.progress?.tick(name));
-    request.progress?.done();
-    const timings: Record<string, number> = { index: (performance.now() - t0) / 1000 };
-    t0 = performance.now();
     const root = createRng(request.seed);
     const insertions = planInsMix(index, request.rareTypes, request.k, request.margin, root.fork('insmix'), options);
     timings.plan = (performance.now() - t0) / 1000;

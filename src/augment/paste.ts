@@ -7,7 +7,7 @@
 import { NucleiMixError } from '../core/errors.ts';
 import { indexOfId, instanceStats, type InstanceStats } from '../core/labels.ts';
 import { createImage } from '../core/raster.ts';
-import type { Sample } from '../io/dataset.ts';
+import { editedSample, type Sample } from '../io/dataset.ts';
 import type { EditedImage } from './render-dataset.ts';
 import { LAYER, type AppliedEdit } from './render.ts';
 import { relabel } from './relabel.ts';
@@ -113,10 +113,7 @@ export async function pasteNuclei(target: Sample, pastes: readonly Paste[], dono
       vanishedTypes: vanishedIds.map((id) => before.types[indexOfId(before, id)]),
     };
   });
-  const sample: Sample = { name: target.name, image: createImage(W, H, rgb), labels: result.labels };
-  if (target.origin !== undefined) sample.origin = target.origin;
-  if (target.source !== undefined) sample.source = target.source;
-  return { sample, applied };
+  return { sample: editedSample(target, createImage(W, H, rgb), result.labels), applied };
 }
 
 /** A nucleus mask over its bounding box, as the planners hold it. */

@@ -15,7 +15,7 @@
 import { NucleiMixError } from '../core/errors.ts';
 import { dilationRings, indexOfId, instanceStats, renumber, type InstanceStats, type Labels } from '../core/labels.ts';
 import { createImage, createInstanceMap } from '../core/raster.ts';
-import type { Sample } from '../io/dataset.ts';
+import { editedSample, type Sample } from '../io/dataset.ts';
 import type { Inpainter } from '../inpaint/inpainter.ts';
 import type { DonorCut } from './donor.ts';
 import { inpaintRegions } from './inpaint-regions.ts';
@@ -222,10 +222,7 @@ export async function renderImage(
     return a;
   });
 
-  const sample: Sample = { name: target.name, image: createImage(W, H, out), labels: outLabels };
-  if (target.origin !== undefined) sample.origin = target.origin;
-  if (target.source !== undefined) sample.source = target.source;
-  return { sample, applied };
+  return { sample: editedSample(target, createImage(W, H, out), outLabels), applied };
 }
 
 /** Places one edit in the target: validates it and lists its layers in target pixels. */

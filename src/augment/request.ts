@@ -5,6 +5,7 @@
 import { NucleiMixError } from '../core/errors.ts';
 import type { AnyManifest, InsertionBase, ManifestOf } from './manifest.ts';
 import type { AugmentRequest, MethodName } from './method.ts';
+import { indexDataset, type DatasetIndex } from './nuclei-index.ts';
 
 /**
  * Checks what every method needs of a request: rare types in the class list, k a whole
@@ -67,4 +68,13 @@ export function groupByTarget<I extends InsertionBase>(insertions: readonly I[])
     else list.push(ins);
   }
   return byImage;
+}
+
+/** Indexes the request's dataset behind an `index` progress phase; returns the index and its time in seconds. */
+export async function indexRequest(request: AugmentRequest): Promise<{ index: DatasetIndex; seconds: number }> {
+  const t0 = performance.now();
+  request.progress?.phase('index', request.dataset.names.length);
+  const index = await indexDataset(request.dataset, (name) => request.progress?.tick(name));
+  request.progress?.done();
+  return { index, seconds: (performance.now() - t0) / 1000 };
 }

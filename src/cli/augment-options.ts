@@ -41,6 +41,12 @@ export interface PlanCliOptions {
   cache?: string;
 }
 
+/** The plan options a command line without flags gives, for callers that build options in code. */
+export function defaultPlanCliOptions(rare: number[], k: number, seed: number): PlanCliOptions {
+  const d = DEFAULT_NUCLEIMIX;
+  return { rare, k, seed, margin: d.margin, removal: d.removal, pcaDims: d.pcaDims, components: d.components, covariance: d.covariance, temperature: d.temperature, workers: d.workers };
+}
+
 export function withPlanOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--rare <types>', 'rare type id(s) to add, comma-separated or repeated (k of each)', typeList)

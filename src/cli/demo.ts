@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { join, relative } from 'node:path';
-import { DEFAULT_NUCLEIMIX } from '../augment/nucleimix-plan.ts';
 import { printCounts, runAugment } from './augment.ts';
+import { defaultPlanCliOptions } from './augment-options.ts';
 import { nonNegativeInt, runSynth } from './synth.ts';
 
 /** The main job on the built-in default: what `npm start` runs. */
@@ -19,16 +19,7 @@ export function demoCommand(program: Command): void {
       await runSynth({ out: sampleDir, images: 8, seed: opts.seed, size: [512, 512], to: 'consep', overwrite: true });
       console.log(`2. Augmenting its rare type (1, "other") with NucleiMix: k = ${opts.k}, classical (Telea) inpainting`);
       const { out, stats, plan } = await runAugment(sampleDir, {
-        rare: [1],
-        k: opts.k,
-        seed: opts.seed,
-        margin: DEFAULT_NUCLEIMIX.margin,
-        removal: DEFAULT_NUCLEIMIX.removal,
-        pcaDims: DEFAULT_NUCLEIMIX.pcaDims,
-        components: DEFAULT_NUCLEIMIX.components,
-        covariance: DEFAULT_NUCLEIMIX.covariance,
-        temperature: DEFAULT_NUCLEIMIX.temperature,
-        workers: DEFAULT_NUCLEIMIX.workers,
+        ...defaultPlanCliOptions([1], opts.k, opts.seed),
         inpainter: 'telea',
         radius: 3,
         preview: true,

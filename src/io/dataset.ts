@@ -63,3 +63,14 @@ export interface FormatIO {
   /** Writes every sample of `source` into the existing, empty folder `dir`, in this format. */
   write(dir: string, source: SampleSource): Promise<void>;
 }
+
+/**
+ * `target` with new pixels and labels, following the contract of {@link Sample}: `stored`
+ * dropped (it described the old labels), `source` and `origin` kept.
+ */
+export function editedSample(target: Sample, image: RgbImage, labels: Labels): Sample {
+  const sample: Sample = { name: target.name, image, labels };
+  if (target.origin !== undefined) sample.origin = target.origin;
+  if (target.source !== undefined) sample.source = target.source;
+  return sample;
+}

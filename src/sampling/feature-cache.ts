@@ -5,8 +5,9 @@
  * `features-<key>.f64` (the rows, little-endian float64).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import type { Location } from './locations.ts';
 
 export interface CachedFeatures {
@@ -19,8 +20,9 @@ export interface CachedFeatures {
 }
 
 /**
- * A key for everything the features depend on: the dataset files (names, sizes, times of
- * change), the descriptor's version and the options that shape locations and patches.
+ * A key for everything the features depend on: the dataset files (names and contents — not
+ * times, so a copy of the same data hits the cache and the output stays byte-identical), the
+ * descriptor's version and the options that shape locations and patches.
  */
 export async function cacheKey(root: string, settings: unknown): Promise<string> {
   const files: string[] = [];
@@ -28,12 +30,19 @@ export async function cacheKey(root: string, settings: unknown): Promise<string>
     if (!e.isFile()) continue;
     const dir = (e as unknown as { parentPath?: string; path?: string }).parentPath ?? (e as unknown as { path: string }).path;
     const path = join(dir, e.name);
-    if (path.includes(`${'/'}cache${'/'}`)) continue;
-    const s = await stat(path);
-    files.push(`${relative(root, path)}\t${s.size}\t${Math.round(s.mtimeMs)}`);
+    const rel = relative(root, path);
+    // An augmented dataset used as input carries its own cache and pictures: not data.
+    if (rel.startsWith(`cache${sep}`) || rel.startsWith(`preview${sep}`)) continue;
+    files.push(`${rel}\t${await fileHash(path)}`);
   }
   files.sort();
   return createHash('sha256').update(JSON.stringify({ files, settings })).digest('hex').slice(0, 20);
+}
+
+async function fileHash(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 export async function readFeatureCache(dir: string, key: string): Promise<CachedFeatures | undefined> {
