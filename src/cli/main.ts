@@ -43,6 +43,11 @@ function cleanUpOnSignal(): void {
 /** Runs the CLI and returns the exit code: 0 ok, 1 bad input or usage, 2 internal error. */
 export async function main(argv: string[]): Promise<number> {
   cleanUpOnSignal();
+  // `nucleimix info … | head` closes the pipe early: stop quietly instead of crashing.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     await buildProgram().parseAsync(argv);
     return 0;

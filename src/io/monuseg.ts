@@ -118,7 +118,10 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-/** XML and image files in `root` and its immediate subfolders, by base name. */
+/** Folders nucleimix writes beside a dataset (pictures, the feature cache): never data. */
+const NOT_DATA = ['preview', 'cache'];
+
+/** XML and image files in `root` and its immediate subfolders (but {@link NOT_DATA}), by base name. */
 async function scan(root: string): Promise<{ xmls: Map<string, Found[]>; images: Map<string, Found[]> }> {
   const xmls = new Map<string, Found[]>();
   const images = new Map<string, Found[]>();
@@ -135,7 +138,7 @@ async function scan(root: string): Promise<{ xmls: Map<string, Found[]>; images:
       const path = join(dir, e.name);
       const isDir = e.isDirectory() || (e.isSymbolicLink() && (await isDirectory(path)));
       if (isDir) {
-        if (depth === 0) await visit(path, e.name, 1);
+        if (depth === 0 && !NOT_DATA.includes(e.name)) await visit(path, e.name, 1);
         continue;
       }
       const ext = extname(e.name).toLowerCase();

@@ -121,6 +121,18 @@ describe('MoNuSAC write → read', () => {
     assert.deepEqual(xml.annotations.map((a) => a.typeName), ['Epithelial', 'Lymphocyte', 'Neutrophil', 'Macrophage']);
   });
 
+  it('ignores the preview/ and cache/ folders nucleimix writes beside an augmented dataset', async () => {
+    const dir = await freshDir();
+    const samples = makeSamples(1, 2);
+    await monusac.write(dir, memorySource(samples));
+    await mkdir(join(dir, 'preview'));
+    await writeImageFile(join(dir, 'preview', 'before-after.png'), samples[0].image);
+    await mkdir(join(dir, 'cache'));
+    await writeFile(join(dir, 'cache', 'features-x.json'), '{}');
+    const ds = await monusac.open(dir);
+    assert.deepEqual(ds.names, samples.map((s) => s.name));
+  });
+
   it('keeps every pixel and type when types are not ordered by id (ids renumbered by type runs)', async () => {
     const dir = await freshDir();
     const rng = createRng(2);
