@@ -16,27 +16,10 @@ import { writeImageFile } from '../../src/io/image-file.ts';
 import { monusac } from '../../src/io/monusac.ts';
 import { monuseg } from '../../src/io/monuseg.ts';
 import { findPython } from '../helpers/python.ts';
+import { randomImage } from '../helpers/random.ts';
+import { tempFolders } from '../helpers/temp.ts';
 
-let tmp: string;
-before(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'nucleimix-monusac-'));
-});
-after(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
-
-let dirCount = 0;
-async function freshDir(): Promise<string> {
-  const dir = join(tmp, `d${dirCount++}`);
-  await mkdir(dir);
-  return dir;
-}
-
-function randomImage(rng: Rng, w: number, h: number): RgbImage {
-  const img = createImage(w, h);
-  for (let i = 0; i < img.data.length; i++) img.data[i] = rng.int(256);
-  return img;
-}
+const { fresh: freshDir } = tempFolders('nucleimix-monusac-');
 
 /** Non-overlapping discs, rings, lines and single pixels, split into 8-connected pieces 1..N. */
 function randomInstances(rng: Rng, w: number, h: number, count: number): InstanceMap {

@@ -13,27 +13,10 @@ import type { Sample, SampleSource } from '../../src/io/dataset.ts';
 import { writeImageFile } from '../../src/io/image-file.ts';
 import { monusac } from '../../src/io/monusac.ts';
 import { findXmlPairs, monuseg, xmlReadNotes } from '../../src/io/monuseg.ts';
+import { randomImage } from '../helpers/random.ts';
+import { tempFolders } from '../helpers/temp.ts';
 
-let tmp: string;
-before(async () => {
-  tmp = await mkdtemp(join(tmpdir(), 'nucleimix-monuseg-'));
-});
-after(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
-
-let dirCount = 0;
-async function freshDir(): Promise<string> {
-  const dir = join(tmp, `d${dirCount++}`);
-  await mkdir(dir);
-  return dir;
-}
-
-function randomImage(rng: Rng, w: number, h: number): RgbImage {
-  const img = createImage(w, h);
-  for (let i = 0; i < img.data.length; i++) img.data[i] = rng.int(256);
-  return img;
-}
+const { fresh: freshDir } = tempFolders('nucleimix-monuseg-');
 
 /**
  * Random non-overlapping instances (discs, rings with holes, walks, lines, single pixels),
