@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,4 +66,26 @@ test('--help is there for the program and every command', () => {
     assert.equal(h.status, 0, `${cmd} --help`);
     assert.match(h.stdout, new RegExp(`Usage: nucleimix ${cmd}`));
   }
+});
+
+test('plan then render gives the same dataset as augment; render --images renders a part', async () => {
+  assert.equal(run('synth', '--out', 'pr-in', '--images', '2', '--size', '320', '--seed', '5').status, 0);
+  const p = run('plan', 'pr-in', '--rare', '1', '--k', '3', '--seed', '2', '--workers', '0', '--manifest', 'plan.json');
+  assert.equal(p.status, 0, p.stderr);
+  assert.match(p.stdout, /planned 3 insertions/);
+  const r = run('render', 'pr-in', '--manifest', 'plan.json', '--out', 'pr-render');
+  assert.equal(r.status, 0, r.stderr);
+  const a = run('augment', 'pr-in', '--rare', '1', '--k', '3', '--seed', '2', '--workers', '0', '--out', 'pr-augment');
+  assert.equal(a.status, 0, a.stderr);
+  for (const sub of ['Images', 'Labels']) {
+    for (const f of await readdir(join(tmp, 'pr-augment', sub))) {
+      const x = await readFile(join(tmp, 'pr-render', sub, f));
+      assert.ok(x.equals(await readFile(join(tmp, 'pr-augment', sub, f))), `${sub}/${f}`);
+    }
+  }
+  assert.equal(await readFile(join(tmp, 'pr-render', 'manifest.json'), 'utf8'), await readFile(join(tmp, 'pr-augment', 'manifest.json'), 'utf8'));
+  const part = run('render', 'pr-in', '--manifest', 'plan.json', '--out', 'pr-part', '--images', 'synth_2');
+  assert.equal(part.status, 0, part.stderr);
+  assert.deepEqual(await readdir(join(tmp, 'pr-part', 'Images')), ['synth_2.png']);
+  assert.ok((await readFile(join(tmp, 'pr-part', 'Images', 'synth_2.png'))).equals(await readFile(join(tmp, 'pr-augment', 'Images', 'synth_2.png'))));
 });
