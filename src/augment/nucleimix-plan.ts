@@ -3,16 +3,19 @@
  * standardise, PCA fitted on that type's rare nuclei, Gaussian mixture, log-likelihood of
  * every candidate → draws. The result is a manifest; nothing is rendered here.
  */
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { NucleiMixError } from '../core/errors.ts';
 import { createRng } from '../core/rng.ts';
 import { DESCRIPTOR_VERSION, contextFeatureCount } from '../features/extract.ts';
 import { createMatrix, selectRows } from '../features/matrix.ts';
+import { createOnnxEncoder, encoderFeatureCount, ENCODER_DESCRIPTOR_VERSION, IMAGENET_MEAN, IMAGENET_STD, type OnnxEncoderOptions } from '../features/onnx-encoder.ts';
 import { fitStandardiser, standardise } from '../features/standardise.ts';
 import type { Dataset } from '../io/dataset.ts';
 import type { OpenOptions } from '../io/open.ts';
 import type { CentreRemoval } from '../sampling/context.ts';
 import { extractContextFeatures } from '../sampling/extract.ts';
-import { cacheKey, readFeatureCache, type CachedFeatures } from '../sampling/feature-cache.ts';
+import { cacheKey, fileHash, readFeatureCache, type CachedFeatures } from '../sampling/feature-cache.ts';
 import { fitGmm, logLikelihood, selectByBic, type CovarianceType } from '../sampling/gmm.ts';
 import { backgroundLocations, DEFAULT_BACKGROUND, nucleusLocations, type BackgroundOptions, type Location } from '../sampling/locations.ts';
 import { fitPca, project } from '../sampling/pca.ts';
@@ -28,6 +31,14 @@ export interface NucleiMixPlanOptions {
   /** Minimum distance of target and donor centres from the image border (official: 30 px). */
   margin: number;
   removal: CentreRemoval;
+  /**
+   * An ONNX image encoder (spec §3 (b), e.g. CTransPath) replacing the built-in descriptor:
+   * each patch is described by the model's vector plus the 4 GLCM statistics, as in the
+   * official code (src/features/onnx-encoder.ts). Absent: the built-in descriptor.
+   */
+  encoder?: string;
+  /** How patches are fed to the encoder (default: ImageNet normalisation, the model's input size or 224). */
+  encoderOptions?: Omit<OnnxEncoderOptions, 'threads'>;
   pcaDims: number;
   /** Mixture components; 0 selects K ≤ 5 by BIC. */
   components: number;
@@ -89,20 +100,30 @@ export async function planNucleiMix(dataset: Dataset, open: OpenOptions, options
 
   // Locations, sizes and counts (one pass over the dataset).
   let t0 = performance.now();
+  const encoder = options.encoder === undefined ? undefined : await encoderIdentity(options.encoder, options.encoderOptions ?? {});
   const settings = {
-    descriptor: DESCRIPTOR_VERSION,
+    descriptor: encoder === undefined ? DESCRIPTOR_VERSION : ENCODER_DESCRIPTOR_VERSION,
     removal: options.removal,
     rareTypes: options.rareTypes,
     majorTypes: options.majorTypes ?? null,
     backgroundSeed: options.backgroundSeed,
     background: options.background,
     open,
+    // The model by content (a renamed copy hits the cache, a retrained one does not).
+    ...(encoder !== undefined ? { encoder: { sha256: encoder.sha256, size: encoder.options.size ?? null, mean: encoder.options.mean, std: encoder.options.std } } : {}),
   };
   const key = await cacheKey(dataset.root, settings);
   let cached: CachedFeatures | undefined;
   for (const dir of options.cacheDirs) {
     cached = await readFeatureCache(dir, key);
     if (cached !== undefined) break;
+  }
+  // Load the model once here, before the long passes, so an unusable one fails at once; it also gives the feature length.
+  let cols = contextFeatureCount(classIds.length);
+  if (encoder !== undefined && cached === undefined) {
+    const probe = await createOnnxEncoder(encoder.path, encoder.options);
+    cols = encoderFeatureCount(probe.dims);
+    await probe.release();
   }
   const sizes = new Map<string, [number, number]>();
   const counts: Record<number, number> = {};
@@ -135,11 +156,12 @@ export async function planNucleiMix(dataset: Dataset, open: OpenOptions, options
     const rows = await extractContextFeatures(dataset, open, byImage, {
       types: classIds,
       removal: options.removal,
+      ...(encoder !== undefined ? { encoder: { path: encoder.path, options: encoder.options } } : {}),
       workers: options.workers,
       onImage: (name) => progress.tick(name),
     });
     progress.done();
-    features = { key, byImage, features: rows, cols: contextFeatureCount(classIds.length) };
+    features = { key, byImage, features: rows, cols };
   }
   timings.features = (performance.now() - t0) / 1000;
 
@@ -209,7 +231,8 @@ export async function planNucleiMix(dataset: Dataset, open: OpenOptions, options
       temperature: options.temperature,
       backgroundSeed: options.backgroundSeed,
       background: options.background,
-      descriptor: DESCRIPTOR_VERSION,
+      descriptor: settings.descriptor,
+      ...(encoder !== undefined ? { encoder: { file: basename(encoder.path), sha256: encoder.sha256, ...(encoder.options.size !== undefined ? { size: encoder.options.size } : {}), mean: encoder.options.mean, std: encoder.options.std } } : {}),
       ...(open.merge !== undefined ? { merge: open.merge } : {}),
       ...(open.classes !== undefined ? { classes: open.classes } : {}),
     },
@@ -220,3 +243,15 @@ export async function planNucleiMix(dataset: Dataset, open: OpenOptions, options
   return { manifest, report, timings, counts, cache: { key, hit: cached !== undefined }, features, locations: kinds };
 }
 
+
+/** The encoder's absolute path, content hash and options with the defaults filled in (what the features depend on). */
+async function encoderIdentity(path: string, options: Omit<OnnxEncoderOptions, 'threads'>) {
+  const abs = resolve(path);
+  const info = await stat(abs).catch(() => undefined);
+  if (info === undefined || !info.isFile()) throw new NucleiMixError('ONNX model not found', path);
+  return {
+    path: abs,
+    sha256: await fileHash(abs),
+    options: { ...(options.size !== undefined ? { size: options.size } : {}), mean: [...(options.mean ?? IMAGENET_MEAN)] as [number, number, number], std: [...(options.std ?? IMAGENET_STD)] as [number, number, number] },
+  };
+}

@@ -33,6 +33,8 @@ export interface PlanCliOptions {
   major?: number[];
   margin: number;
   removal: NucleiMixPlanOptions['removal'];
+  encoder?: string;
+  encoderSize?: number;
   pcaDims: number;
   components: number;
   covariance: NucleiMixPlanOptions['covariance'];
@@ -55,6 +57,8 @@ export function withPlanOptions(cmd: Command): Command {
     .option('--major <types>', 'types that may be replaced (default: every non-rare type)', typeList)
     .option('--margin <px>', 'minimum distance of targets and donors from the image border', nonNegativeInt, DEFAULT_NUCLEIMIX.margin)
     .addOption(new Option('--removal <how>', 'how patch centres are removed before describing context').choices(CENTRE_REMOVALS).default(DEFAULT_NUCLEIMIX.removal))
+    .option('--encoder <model.onnx>', 'describe contexts with this ONNX image encoder (e.g. CTransPath: NCHW RGB input, ImageNet normalisation) plus 4 GLCM statistics instead of the built-in descriptor')
+    .option('--encoder-size <px>', 'side the 224 px patches are resized to for an encoder whose input leaves H×W open (default: no resizing)', positiveInt)
     .option('--pca-dims <p>', 'PCA dimensions of the context features', positiveInt, DEFAULT_NUCLEIMIX.pcaDims)
     .option('--components <K>', 'Gaussian mixture components (0: choose K ≤ 5 by BIC)', nonNegativeInt, DEFAULT_NUCLEIMIX.components)
     .addOption(new Option('--covariance <type>', 'mixture covariance').choices(['diag', 'full']).default(DEFAULT_NUCLEIMIX.covariance))
@@ -118,6 +122,8 @@ export function withMethodOptions(cmd: Command): Command {
 const APPLIES: Readonly<Record<string, readonly MethodName[]>> = {
   major: ['nucleimix', 'gradmix'],
   removal: ['nucleimix'],
+  encoder: ['nucleimix'],
+  encoderSize: ['nucleimix'],
   pcaDims: ['nucleimix'],
   components: ['nucleimix'],
   covariance: ['nucleimix'],
@@ -178,6 +184,7 @@ export function methodOptions<M extends MethodName>(method: M, o: PlanCliOptions
 }
 
 export function planOptions(o: PlanCliOptions, cacheDirs: string[]): NucleiMixPlanOptions {
+  if (o.encoderSize !== undefined && o.encoder === undefined) throw new NucleiMixError('--encoder-size applies to an --encoder model');
   return {
     ...DEFAULT_NUCLEIMIX,
     rareTypes: o.rare,
@@ -186,6 +193,8 @@ export function planOptions(o: PlanCliOptions, cacheDirs: string[]): NucleiMixPl
     majorTypes: o.major,
     margin: o.margin,
     removal: o.removal,
+    ...(o.encoder !== undefined ? { encoder: o.encoder } : {}),
+    ...(o.encoderSize !== undefined ? { encoderOptions: { size: o.encoderSize } } : {}),
     pcaDims: o.pcaDims,
     components: o.components,
     covariance: o.covariance,

@@ -6,6 +6,7 @@ import { cropCentred } from '../core/crop.ts';
 import { dilate4 } from '../core/labels.ts';
 import type { RgbImage } from '../core/raster.ts';
 import { CONTEXT_SIZE, describeContext } from '../features/extract.ts';
+import { encoderRow, type OnnxEncoder } from '../features/onnx-encoder.ts';
 import type { Sample } from '../io/dataset.ts';
 import type { Inpainter } from '../inpaint/inpainter.ts';
 import type { Location } from './locations.ts';
@@ -101,7 +102,9 @@ const BATCH = 64;
 
 /**
  * Context features of every location of one sample, in order: a locations.length × d
- * row-major matrix (d = contextFeatureCount(types.length)), flat.
+ * row-major matrix, flat. Without `encoder`, the built-in descriptor
+ * (d = contextFeatureCount(types.length)); with one, the encoder's vector and the 4 GLCM
+ * statistics of each patch (d = encoderFeatureCount(encoder.dims)).
  */
 export async function describeLocations(
   sample: Sample,
@@ -109,6 +112,7 @@ export async function describeLocations(
   types: readonly number[],
   removal: CentreRemoval,
   inpainter: Inpainter | undefined,
+  encoder?: OnnxEncoder,
 ): Promise<Float64Array> {
   const typeById = new Map<number, number>();
   sample.labels.ids.forEach((id, i) => typeById.set(id, sample.labels.types[i]));
@@ -121,9 +125,12 @@ export async function describeLocations(
     if (holes.length > 0 && inpainter === undefined) throw new Error('an inpainter is needed to remove patch centres');
     const filled = holes.length > 0 ? await inpainter!.inpaint(holes.map((j) => ({ image: j.patch, mask: j.hole! }))) : [];
     let f = 0;
-    for (const job of jobs) {
-      const patch = job.hole !== undefined ? filled[f++] : job.patch;
-      rows.push(describeContext(patch, undefined, job.inst, typeOf, types, job.centreId));
+    const patches = jobs.map((job) => (job.hole !== undefined ? filled[f++] : job.patch));
+    if (encoder !== undefined) {
+      const vectors = await encoder.encode(patches);
+      patches.forEach((patch, i) => rows.push(encoderRow(vectors[i], patch)));
+    } else {
+      jobs.forEach((job, i) => rows.push(describeContext(patches[i], undefined, job.inst, typeOf, types, job.centreId)));
     }
   }
   const d = rows[0]?.length ?? 0;

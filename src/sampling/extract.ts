@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { NucleiMixError } from '../core/errors.ts';
+import { createOnnxEncoder, type OnnxEncoder, type OnnxEncoderOptions } from '../features/onnx-encoder.ts';
 import { runPool } from '../core/worker-pool.ts';
 import { createInpainter } from '../inpaint/create.ts';
 import type { SampleSource } from '../io/dataset.ts';
@@ -10,6 +12,8 @@ export interface ExtractOptions {
   /** The dataset's class ids (fixes the descriptor length). */
   types: number[];
   removal: CentreRemoval;
+  /** An ONNX image encoder (absolute path) replacing the built-in descriptor; see describeLocations. */
+  encoder?: { path: string; options: OnnxEncoderOptions };
   /** Worker threads; 0 runs in this thread (tests, tiny datasets). */
   workers: number;
   onImage?: (image: string) => void;
@@ -30,7 +34,14 @@ export async function extractContextFeatures(
     try {
       return await runPool<{ image: string; locations: Location[] }, Float64Array>(
         new URL('./extract-worker.ts', import.meta.url),
-        { root: dataset.root, open, types: options.types, removal: options.removal },
+        {
+          root: dataset.root,
+          open,
+          types: options.types,
+          removal: options.removal,
+          // Each worker runs its own session: share the cores out instead of every session taking all of them.
+          encoder: options.encoder && { path: options.encoder.path, options: { threads: Math.max(1, Math.floor(availableParallelism() / options.workers)), ...options.encoder.options } },
+        },
         byImage,
         options.workers,
         (i) => options.onImage?.(byImage[i].image),
@@ -42,10 +53,15 @@ export async function extractContextFeatures(
     }
   }
   const inpainter = options.removal === 'none' ? undefined : await createInpainter(removalInpainter(options.removal), { radius: 3, teleaDepth: 8 });
-  const out: Float64Array[] = [];
-  for (const { image, locations } of byImage) {
-    out.push(await describeLocations(await dataset.read(image), locations, options.types, options.removal, inpainter));
-    options.onImage?.(image);
+  const encoder: OnnxEncoder | undefined = options.encoder && (await createOnnxEncoder(options.encoder.path, options.encoder.options));
+  try {
+    const out: Float64Array[] = [];
+    for (const { image, locations } of byImage) {
+      out.push(await describeLocations(await dataset.read(image), locations, options.types, options.removal, inpainter, encoder));
+      options.onImage?.(image);
+    }
+    return out;
+  } finally {
+    await encoder?.release();
   }
-  return out;
 }

@@ -39,7 +39,8 @@ export async function cacheKey(root: string, settings: unknown): Promise<string>
   return createHash('sha256').update(JSON.stringify({ files, settings })).digest('hex').slice(0, 20);
 }
 
-async function fileHash(path: string): Promise<string> {
+/** SHA-256 of a file's contents, hex (the dataset files' hash; also names an encoder model). */
+export async function fileHash(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
