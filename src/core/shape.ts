@@ -1,3 +1,4 @@
+import { instanceStats } from './labels.ts';
 import type { InstanceMap } from './raster.ts';
 
 /** Shape of each instance, from its pixels' second moments. Arrays are aligned with `ids`. */
@@ -20,56 +21,16 @@ export interface InstanceShapes {
 /** Second-moment shape descriptors of every instance (two passes over the map). */
 export function instanceShapes(inst: InstanceMap): InstanceShapes {
   const { width, height, data } = inst;
+  const { ids, areas, bboxes, centroids } = instanceStats(inst);
+  const n = ids.length;
   const index = new Map<number, number>();
-  const idList: number[] = [];
-  for (let p = 0; p < data.length; p++) {
-    const id = data[p];
-    if (id !== 0 && !index.has(id)) {
-      index.set(id, -1);
-      idList.push(id);
-    }
-  }
-  idList.sort((a, b) => a - b);
-  idList.forEach((id, i) => index.set(id, i));
-  const n = idList.length;
-  const areas = new Int32Array(n);
-  const sx = new Float64Array(n);
-  const sy = new Float64Array(n);
-  const bboxes = new Int32Array(4 * n);
-  for (let i = 0; i < n; i++) {
-    bboxes[4 * i] = width;
-    bboxes[4 * i + 1] = height;
-  }
+  ids.forEach((id, i) => index.set(id, i));
   let last = 0;
   let li = -1;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const id = data[y * width + x];
-      if (id === 0) continue;
-      if (id !== last) {
-        last = id;
-        li = index.get(id)!;
-      }
-      areas[li]++;
-      sx[li] += x;
-      sy[li] += y;
-      const b = 4 * li;
-      if (x < bboxes[b]) bboxes[b] = x;
-      if (y < bboxes[b + 1]) bboxes[b + 1] = y;
-      if (x + 1 > bboxes[b + 2]) bboxes[b + 2] = x + 1;
-      bboxes[b + 3] = y + 1;
-    }
-  }
-  const centroids = new Float64Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    centroids[2 * i] = sx[i] / areas[i];
-    centroids[2 * i + 1] = sy[i] / areas[i];
-  }
   const mxx = new Float64Array(n);
   const myy = new Float64Array(n);
   const mxy = new Float64Array(n);
   const r2 = new Float64Array(n);
-  last = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const id = data[y * width + x];
@@ -103,7 +64,7 @@ export function instanceShapes(inst: InstanceMap): InstanceShapes {
     minorAxis[i] = 4 * Math.sqrt(l2);
     radius[i] = Math.sqrt(r2[i]) + 0.5;
   }
-  return { ids: Int32Array.from(idList), areas, centroids, orientation, majorAxis, minorAxis, radius, bboxes };
+  return { ids, areas, centroids, orientation, majorAxis, minorAxis, radius, bboxes };
 }
 
 /** Smallest angle between two axis orientations (radians, axes are undirected): 0..π/2. */
