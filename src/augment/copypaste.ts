@@ -9,7 +9,7 @@ import { NucleiMixError } from '../core/errors.ts';
 import { createRng, type Rng } from '../core/rng.ts';
 import type { InsertionBase } from './manifest.ts';
 import type { AugmentMethod } from './method.ts';
-import { donorsOf, indexDataset, insideMargin, type DatasetIndex } from './nuclei-index.ts';
+import { donorsOf, insideMargin, type DatasetIndex } from './nuclei-index.ts';
 import { freeAt, occupy, pasteNuclei } from './paste.ts';
 import { donorReader, editedSource } from './render-dataset.ts';
 import { baselineManifest, checkRequest, groupByTarget, shortfallNotes, indexRequest } from './request.ts';

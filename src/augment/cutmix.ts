@@ -19,7 +19,7 @@ import type { Sample } from '../io/dataset.ts';
 import { dropSmallFragments, type Box } from './fragments.ts';
 import type { InsertionBase } from './manifest.ts';
 import type { AugmentMethod } from './method.ts';
-import { donorsOf, indexDataset, insideMargin, type DatasetIndex } from './nuclei-index.ts';
+import { donorsOf, insideMargin, type DatasetIndex } from './nuclei-index.ts';
 import { statsOf } from './paste.ts';
 import { relabel } from './relabel.ts';
 import { donorReader, editedSource, type EditedImage } from './render-dataset.ts';

@@ -20,7 +20,7 @@ import { createRng, type Rng } from '../core/rng.ts';
 import { createInpainter, type InpainterName } from '../inpaint/create.ts';
 import { renderGradMix, type GradMixInsertion } from './gradmix-render.ts';
 import type { AugmentMethod } from './method.ts';
-import { indexDataset, insideMargin, type DatasetIndex, type NucleusRecord } from './nuclei-index.ts';
+import { insideMargin, type DatasetIndex, type NucleusRecord } from './nuclei-index.ts';
 import { donorReader, editedSource } from './render-dataset.ts';
 import { baselineManifest, checkRequest, groupByTarget, shortfallNotes, indexRequest } from './request.ts';
 

@@ -20,7 +20,7 @@ import type { Sample } from '../io/dataset.ts';
 import { shuffleBackgroundBlocks } from './block-shuffle.ts';
 import type { PasteInsertion } from './copypaste.ts';
 import type { AugmentMethod } from './method.ts';
-import { donorsOf, indexDataset, insideMargin, type DatasetIndex, type NucleusRecord } from './nuclei-index.ts';
+import { donorsOf, insideMargin, type DatasetIndex, type NucleusRecord } from './nuclei-index.ts';
 import { freeAt, occupy, pasteNuclei } from './paste.ts';
 import { donorReader, editedSource, type EditedImage } from './render-dataset.ts';
 import { baselineManifest, checkRequest, groupByTarget, shortfallNotes, indexRequest } from './request.ts';

@@ -161,16 +161,7 @@ export async function parseMat73(bytes: Uint8Array, file: string): Promise<MatFi
     if (err instanceof NucleiMixError) throw err;
     throw new NucleiMixError(`corrupt or unreadable MAT v7.3 (HDF5) file (${h5Problem(err)})`, file);
   } finally {
-    try {
-      f?.close();
-    } catch {
-      // A file HDF5 could not fully open may refuse to close; the handle dies with the module.
-    }
-    try {
-      m.FS.unlink(tmp);
-    } catch {
-      // Never created.
-    }
+    release(m, f, tmp);
   }
 }
 
@@ -280,15 +271,24 @@ export async function serializeMat73(mat: MatFile, file: string): Promise<Uint8A
     if (err instanceof NucleiMixError) throw err.file === undefined ? new NucleiMixError(err.message, file) : err;
     throw new NucleiMixError(`cannot write MAT v7.3 file (${h5Problem(err)})`, file);
   } finally {
-    try {
-      f?.close();
-    } catch {
-      // Already failed; the error above says why.
-    }
-    try {
-      m.FS.unlink(tmp);
-    } catch {
-      // Never created.
-    }
+    release(m, f, tmp);
+  }
+}
+
+/**
+ * Closes `f` and removes its file from h5wasm's virtual file system, whatever state they are
+ * in: a file HDF5 could not fully open may refuse to close (the handle dies with the module),
+ * and the file may never have been created.
+ */
+function release(m: H5Module, f: H5File | undefined, tmp: string): void {
+  try {
+    f?.close();
+  } catch {
+    // see above
+  }
+  try {
+    m.FS.unlink(tmp);
+  } catch {
+    // see above
   }
 }

@@ -344,7 +344,7 @@ function paintDisc(t: Tissue, cx: number, cy: number, rad: number, ch: number, c
 
 /** A vessel: pale lumen packed with red blood cells, inside a thin eosinophilic wall. */
 function paintVessel(rng: Rng, t: Tissue, v: Vessel): void {
-  const { width, height, h, e, r } = t;
+  const { width, height, h, e } = t;
   forEllipse(v, 2.5, width, height, (p, d) => {
     if (d >= 0) {
       e[p] += 0.25;

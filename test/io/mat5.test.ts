@@ -23,6 +23,7 @@ import {
   type MatFile,
 } from '../../src/io/mat-file.ts';
 import { findPython } from '../helpers/python.ts';
+import { assertSameData, expectedData } from '../helpers/mat.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'mat');
 
@@ -44,22 +45,7 @@ function fixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(join(FIXTURES, name)));
 }
 
-/** The expected values (JSON-encoded by scripts/fixtures_mat.py) as the class's typed array. */
-function expectedData(cls: MatClass, data: Array<number | string>): MatData {
-  const decode = (v: number | string) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === '-0' ? -0 : Number(v));
-  if (cls === 'int64') return BigInt64Array.from(data, (v) => BigInt(v));
-  if (cls === 'uint64') return BigUint64Array.from(data, (v) => BigInt(v));
-  const out = new CLASS_ARRAYS[cls](data.length) as Float64Array;
-  data.forEach((v, i) => (out[i] = decode(v)));
-  return out;
-}
 
-/** Exact equality of two arrays of values, NaN equal to NaN and -0 distinct from 0. */
-function assertSameData(got: MatData, want: MatData, what: string): void {
-  assert.equal(got.constructor, want.constructor, `${what}: array type`);
-  assert.equal(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${what}[${i}]: got ${got[i]}, want ${want[i]}`);
-}
 
 function assertMatches(mat: MatFile, expected: Expected[], file: string): void {
   assert.deepEqual(mat.variables.map((v) => v.name), expected.map((e) => e.name), `${file}: variable names`);

@@ -8,6 +8,7 @@ import { NucleiMixError } from '../../src/core/errors.ts';
 import { createRng } from '../../src/core/rng.ts';
 import { CLASS_ARRAYS, readMatFile, writeMatFile, type MatArray, type MatClass, type MatData, type MatFile } from '../../src/io/mat-file.ts';
 import { findPython } from '../helpers/python.ts';
+import { assertSameData, expectedData } from '../helpers/mat.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'mat');
 const V73 = join(FIXTURES, 'v73.mat');
@@ -23,20 +24,7 @@ interface Expected {
 }
 const EXPECTED = (JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as { files: Record<string, Expected[]> }).files;
 
-function expectedData(cls: MatClass, data: Array<number | string>): MatData {
-  const decode = (v: number | string) => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === '-0' ? -0 : Number(v));
-  if (cls === 'int64') return BigInt64Array.from(data, (v) => BigInt(v));
-  if (cls === 'uint64') return BigUint64Array.from(data, (v) => BigInt(v));
-  const out = new CLASS_ARRAYS[cls](data.length) as Float64Array;
-  data.forEach((v, i) => (out[i] = decode(v)));
-  return out;
-}
 
-function assertSameData(got: MatData, want: MatData, what: string): void {
-  assert.equal(got.constructor, want.constructor, `${what}: array type`);
-  assert.equal(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${what}[${i}]: got ${got[i]}, want ${want[i]}`);
-}
 
 function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'nucleimix-mat73-'));

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { CLASS_LISTS, type ClassList } from '../../src/core/classes.ts';
+import { describe, it } from 'node:test';
+import { CLASS_LISTS } from '../../src/core/classes.ts';
 import { NucleiMixError } from '../../src/core/errors.ts';
 import { instanceStats, labelsFromMap } from '../../src/core/labels.ts';
-import { labelComponents } from '../../src/core/polygon.ts';
-import { createImage, createInstanceMap, type InstanceMap, type RgbImage } from '../../src/core/raster.ts';
+import type { InstanceMap } from '../../src/core/raster.ts';
 import { createRng, type Rng } from '../../src/core/rng.ts';
 import { parseAperioXml } from '../../src/io/aperio-xml.ts';
 import type { Sample, SampleSource } from '../../src/io/dataset.ts';
@@ -18,6 +16,7 @@ import { monuseg } from '../../src/io/monuseg.ts';
 import { findPython } from '../helpers/python.ts';
 import { randomImage } from '../helpers/random.ts';
 import { tempFolders } from '../helpers/temp.ts';
+import { memorySource, splitIntoPieces } from '../helpers/samples.ts';
 
 const { fresh: freshDir } = tempFolders('nucleimix-monusac-');
 
@@ -44,19 +43,9 @@ function randomInstances(rng: Rng, w: number, h: number, count: number): Instanc
       }
     }
   }
-  const inst = createInstanceMap(w, h);
-  let next = 1;
-  for (const id of instanceStats(createInstanceMap(w, h, raw)).ids) {
-    const comps = labelComponents(Uint8Array.from(raw, (v) => (v === id ? 1 : 0)), w, h, 8);
-    for (let p = 0; p < raw.length; p++) if (comps.labels[p]) inst.data[p] = next + comps.labels[p] - 1;
-    next += comps.count;
-  }
-  return inst;
+  return splitIntoPieces(raw, w, h);
 }
 
-function memorySource(samples: Sample[], classes: ClassList = CLASS_LISTS.monusac): SampleSource {
-  return { classes, names: samples.map((s) => s.name), read: async (name) => samples.find((s) => s.name === name)! };
-}
 
 /** Samples whose types ascend with id (as MoNuSAC files read), so ids survive exactly. */
 function makeSamples(seed: number, n: number): Sample[] {
@@ -94,7 +83,7 @@ describe('MoNuSAC write → read', () => {
   it('reads back a generated dataset exactly: pixels, ids, types; one annotation per type', async () => {
     const dir = await freshDir();
     const samples = makeSamples(1, 3);
-    await monusac.write(dir, memorySource(samples));
+    await monusac.write(dir, memorySource(samples, CLASS_LISTS.monusac));
     assert.equal(await monusac.detect(dir), true);
     assert.equal(await monuseg.detect(dir), false);
     const ds = await monusac.open(dir);
@@ -107,7 +96,7 @@ describe('MoNuSAC write → read', () => {
   it('ignores the preview/ and cache/ folders nucleimix writes beside an augmented dataset', async () => {
     const dir = await freshDir();
     const samples = makeSamples(1, 2);
-    await monusac.write(dir, memorySource(samples));
+    await monusac.write(dir, memorySource(samples, CLASS_LISTS.monusac));
     await mkdir(join(dir, 'preview'));
     await writeImageFile(join(dir, 'preview', 'before-after.png'), samples[0].image);
     await mkdir(join(dir, 'cache'));
@@ -122,7 +111,7 @@ describe('MoNuSAC write → read', () => {
     const [s] = makeSamples(2, 1);
     const types = s.labels.types.map(() => 1 + rng.int(4));
     const shuffled = { ...s, labels: { ...s.labels, types } };
-    await monusac.write(dir, memorySource([shuffled]));
+    await monusac.write(dir, memorySource([shuffled], CLASS_LISTS.monusac));
     const got = await (await monusac.open(dir)).read(s.name);
     // Each instance comes back whole (same pixels), with its type, under some id.
     const typeOf = new Map(Array.from(got.labels.ids, (id, i) => [id, got.labels.types[i]]));
@@ -142,7 +131,7 @@ describe('MoNuSAC write → read', () => {
   it('refuses to write a type with no name in the class list', async () => {
     const [s] = makeSamples(3, 1);
     const bad = { ...s, labels: { ...s.labels, types: s.labels.types.map(() => 9) } };
-    await assert.rejects(monusac.write(await freshDir(), memorySource([bad])), (e: unknown) => e instanceof NucleiMixError && /type 9, which has no name/.test(e.message));
+    await assert.rejects(monusac.write(await freshDir(), memorySource([bad], CLASS_LISTS.monusac)), (e: unknown) => e instanceof NucleiMixError && /type 9, which has no name/.test(e.message));
   });
 });
 
@@ -171,7 +160,7 @@ describe('MoNuSAC tooling', () => {
     }
     const dir = await freshDir();
     const [s] = makeSamples(4, 1);
-    await monusac.write(dir, memorySource([s]));
+    await monusac.write(dir, memorySource([s], CLASS_LISTS.monusac));
     const path = join(dir, `${s.name}.xml`);
     const run = spawnSync(py, ['-c', MONUSAC_SCRIPT_WALK, path], { encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);

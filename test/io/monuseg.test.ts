@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CLASS_LISTS } from '../../src/core/classes.ts';
 import { NucleiMixError } from '../../src/core/errors.ts';
 import { instanceStats, labelsFromMap } from '../../src/core/labels.ts';
-import { labelComponents } from '../../src/core/polygon.ts';
-import { createImage, createInstanceMap, type InstanceMap, type RgbImage } from '../../src/core/raster.ts';
+import { createInstanceMap, type InstanceMap } from '../../src/core/raster.ts';
 import { createRng, type Rng } from '../../src/core/rng.ts';
 import type { Sample, SampleSource } from '../../src/io/dataset.ts';
 import { writeImageFile } from '../../src/io/image-file.ts';
@@ -15,6 +13,7 @@ import { monusac } from '../../src/io/monusac.ts';
 import { findXmlPairs, monuseg, xmlReadNotes } from '../../src/io/monuseg.ts';
 import { randomImage } from '../helpers/random.ts';
 import { tempFolders } from '../helpers/temp.ts';
+import { memorySource, splitIntoPieces } from '../helpers/samples.ts';
 
 const { fresh: freshDir } = tempFolders('nucleimix-monuseg-');
 
@@ -53,23 +52,9 @@ function randomInstances(rng: Rng, w: number, h: number, count: number): Instanc
       }
     }
   }
-  const inst = createInstanceMap(w, h);
-  let next = 1;
-  for (const id of instanceStats(createInstanceMap(w, h, raw)).ids) {
-    const comps = labelComponents(Uint8Array.from(raw, (v) => (v === id ? 1 : 0)), w, h, 8);
-    for (let p = 0; p < raw.length; p++) if (comps.labels[p]) inst.data[p] = next + comps.labels[p] - 1;
-    next += comps.count;
-  }
-  return inst;
+  return splitIntoPieces(raw, w, h);
 }
 
-function memorySource(samples: Sample[]): SampleSource {
-  return {
-    classes: CLASS_LISTS.monuseg,
-    names: samples.map((s) => s.name),
-    read: async (name) => samples.find((s) => s.name === name)!,
-  };
-}
 
 function makeSamples(seed: number, n: number): Sample[] {
   const rng = createRng(seed);
@@ -96,7 +81,7 @@ describe('MoNuSeg write → read', () => {
   it('reads back a generated dataset exactly: pixels, ids, types', async () => {
     const dir = await freshDir();
     const samples = makeSamples(1, 3);
-    await monuseg.write(dir, memorySource(samples));
+    await monuseg.write(dir, memorySource(samples, CLASS_LISTS.monuseg));
     assert.deepEqual((await readdir(dir)).sort(), ['img_1.tif', 'img_1.xml', 'img_2.tif', 'img_2.xml', 'img_3.tif', 'img_3.xml']);
     assert.equal(await monuseg.detect(dir), true);
     assert.equal(await monusac.detect(dir), false);
@@ -118,7 +103,7 @@ describe('MoNuSeg write → read', () => {
     const dir = await freshDir();
     const [s] = makeSamples(2, 1);
     const typed = { ...s, labels: { ...s.labels, types: s.labels.types.map((_, i) => 1 + (i % 3)) } };
-    await monuseg.write(dir, memorySource([typed]));
+    await monuseg.write(dir, memorySource([typed], CLASS_LISTS.monuseg));
     const got = await (await monuseg.open(dir)).read(s.name);
     assert.deepEqual(got.labels.inst.data, s.labels.inst.data);
     assert.ok(got.labels.types.every((t) => t === 1));
@@ -126,7 +111,7 @@ describe('MoNuSeg write → read', () => {
 
   it('writes an unedited sample back byte for byte, and an edited one by tracing', async () => {
     const a = await freshDir();
-    await monuseg.write(a, memorySource(makeSamples(3, 2)));
+    await monuseg.write(a, memorySource(makeSamples(3, 2), CLASS_LISTS.monuseg));
     const dsA = await monuseg.open(a);
     const b = await freshDir();
     await monuseg.write(b, dsA);
@@ -178,7 +163,7 @@ describe('MoNuSeg layouts', () => {
   it('reads Annotations/ + Tissue Images/ and writes that layout back', async () => {
     const dir = await freshDir();
     const samples = makeSamples(5, 2);
-    await monuseg.write(dir, memorySource(samples));
+    await monuseg.write(dir, memorySource(samples, CLASS_LISTS.monuseg));
     await mkdir(join(dir, 'Annotations'));
     await mkdir(join(dir, 'Tissue Images'));
     for (const s of samples) {
@@ -200,7 +185,7 @@ describe('MoNuSeg layouts', () => {
 
   it('refuses an XML without its image, naming the XML', async () => {
     const dir = await freshDir();
-    await monuseg.write(dir, memorySource(makeSamples(6, 2)));
+    await monuseg.write(dir, memorySource(makeSamples(6, 2), CLASS_LISTS.monuseg));
     await rm(join(dir, 'img_2.tif'));
     await assert.rejects(monuseg.open(dir), refusal(join(dir, 'img_2.xml'), /has no image 'img_2'/));
     assert.equal(await monuseg.detect(dir), true); // img_1 still looks like MoNuSeg
@@ -208,14 +193,14 @@ describe('MoNuSeg layouts', () => {
 
   it('refuses an image without its XML, naming the image', async () => {
     const dir = await freshDir();
-    await monuseg.write(dir, memorySource(makeSamples(7, 2)));
+    await monuseg.write(dir, memorySource(makeSamples(7, 2), CLASS_LISTS.monuseg));
     await rm(join(dir, 'img_1.xml'));
     await assert.rejects(monuseg.open(dir), refusal(join(dir, 'img_1.tif'), /has no annotation file 'img_1.xml'/));
   });
 
   it('refuses two annotation files for one name, an empty folder, a file, and unknown names', async () => {
     const dir = await freshDir();
-    await monuseg.write(dir, memorySource(makeSamples(8, 1)));
+    await monuseg.write(dir, memorySource(makeSamples(8, 1), CLASS_LISTS.monuseg));
     await mkdir(join(dir, 'copy'));
     await writeFile(join(dir, 'copy', 'img_1.xml'), '<Annotations/>');
     await assert.rejects(monuseg.open(dir), /two annotation files for sample 'img_1'/);
@@ -225,7 +210,7 @@ describe('MoNuSeg layouts', () => {
     assert.equal(await monuseg.detect(join(empty, 'missing')), false);
     await assert.rejects(monuseg.open(join(dir, 'img_1.xml')), /not a folder/);
     const ok = await freshDir();
-    await monuseg.write(ok, memorySource(makeSamples(9, 1)));
+    await monuseg.write(ok, memorySource(makeSamples(9, 1), CLASS_LISTS.monuseg));
     await assert.rejects((await monuseg.open(ok)).read('nope'), /no sample named 'nope'/);
   });
 
@@ -241,7 +226,7 @@ describe('MoNuSeg layouts', () => {
 
   it('refuses a corrupt XML with a NucleiMixError naming it', async () => {
     const dir = await freshDir();
-    await monuseg.write(dir, memorySource(makeSamples(10, 1)));
+    await monuseg.write(dir, memorySource(makeSamples(10, 1), CLASS_LISTS.monuseg));
     const path = join(dir, 'img_1.xml');
     const text = await readFile(path, 'utf8');
     await writeFile(path, text.slice(0, text.length >> 1));
@@ -250,6 +235,6 @@ describe('MoNuSeg layouts', () => {
 
   it('refuses sample names that are not file names', async () => {
     const [s] = makeSamples(11, 1);
-    await assert.rejects(monuseg.write(await freshDir(), memorySource([{ ...s, name: '../evil' }])), /cannot be used as a file name/);
+    await assert.rejects(monuseg.write(await freshDir(), memorySource([{ ...s, name: '../evil' }], CLASS_LISTS.monuseg)), /cannot be used as a file name/);
   });
 });

@@ -15,6 +15,7 @@ import { readNpy, serializeNpy, serializeNpyHeader, type NpyArray } from '../../
 import { isPannukeSource, locatePannuke, openPannuke, pannuke, pannukeMask, type PannukeStored } from '../../src/io/pannuke.ts';
 import { findPython } from '../helpers/python.ts';
 import { rejectsNucleiMix } from '../helpers/errors.ts';
+import { memorySource } from '../helpers/samples.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/npy/', import.meta.url));
 
@@ -68,9 +69,6 @@ function writeSet(dir: string, images: NpyArray, masks: NpyArray, tissues?: stri
 }
 
 /** A source of samples built in memory, with no PanNuke origin. */
-function memorySource(samples: Sample[]): SampleSource {
-  return { classes: CLASS_LISTS.pannuke, names: samples.map((s) => s.name), read: async (name) => samples.find((s) => s.name === name)! };
-}
 
 function disk(width: number, height: number, cx: number, cy: number, r: number, id: number, into: Int32Array): void {
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) into[y * width + x] = id;
@@ -270,7 +268,7 @@ describe('writing', () => {
     const original = await readAll(ds);
     const edited = original.map((s) => ({ ...s, labels: renumber(s.labels), stored: undefined }));
     const out = freshDir();
-    await pannuke.write(out, memorySource(edited));
+    await pannuke.write(out, memorySource(edited, CLASS_LISTS.pannuke));
     const back = await readAll(await pannuke.open(out));
     assertSamplesEqual(back, edited);
     // The instance that lay entirely under another is gone: edited labels have no trace of it.
@@ -319,7 +317,7 @@ print(json.dumps({'dtypes': [im.dtype.str, m.dtype.str, ty.dtype.str], 'shapes':
       return { name: `other_${i}`, image, labels, source: { format: 'consep' }, stored: { whatever: 1 } };
     });
     const out = freshDir();
-    await pannuke.write(out, memorySource(samples));
+    await pannuke.write(out, memorySource(samples, CLASS_LISTS.pannuke));
     const back = await readAll(await pannuke.open(out));
     assertSamplesEqual(back, samples.map((s, i) => ({ ...s, name: `pannuke_0000${i}` })));
     for (const s of back) {
@@ -339,7 +337,7 @@ print(json.dumps({'dtypes': [im.dtype.str, m.dtype.str, ty.dtype.str], 'shapes':
 
   test('an empty source writes empty arrays', async () => {
     const out = freshDir();
-    await pannuke.write(out, memorySource([]));
+    await pannuke.write(out, memorySource([], CLASS_LISTS.pannuke));
     const ds = await pannuke.open(out);
     assert.equal(ds.names.length, 0);
     assert.deepEqual((await readNpy(join(out, 'masks.npy'))).shape, [0, 256, 256, 6]);
@@ -426,14 +424,14 @@ describe('bad input', () => {
     const ds = await pannuke.open(join(FIXTURES, 'pannuke'));
     const samples = await readAll(ds);
     const bad = { ...samples[1], labels: { ...samples[1].labels, types: samples[1].labels.types.map((t, i) => (i === 2 ? 6 : t)) }, stored: undefined };
-    await rejectsNucleiMix(pannuke.write(freshDir(), memorySource([samples[0], bad])), /sample 1 \(pannuke_00001\): instance 9 has type 6; PanNuke holds types 1\.\.5/);
+    await rejectsNucleiMix(pannuke.write(freshDir(), memorySource([samples[0], bad], CLASS_LISTS.pannuke)), /sample 1 \(pannuke_00001\): instance 9 has type 6; PanNuke holds types 1\.\.5/);
 
     const small = { ...samples[2], image: createImage(3, 3), labels: labelsFromMap(createInstanceMap(3, 3), () => 1) };
-    await rejectsNucleiMix(pannuke.write(freshDir(), memorySource([samples[0], small])), /sample 1 \(pannuke_00002\) is 3×3 but the first is 20×24/);
+    await rejectsNucleiMix(pannuke.write(freshDir(), memorySource([samples[0], small], CLASS_LISTS.pannuke)), /sample 1 \(pannuke_00002\) is 3×3 but the first is 20×24/);
 
     const big = await readAll(await pannuke.open(join(FIXTURES, 'pannuke-u8')));
     const u8 = big.map((s) => ({ ...s, source: { ...(s.source as object), maskDescr: '|u1' } }));
-    await rejectsNucleiMix(pannuke.write(freshDir(), memorySource(u8)), /masks\.npy: sample 0 \(pannuke_00000\): value 1025 at element \d+ does not fit dtype '\|u1'/);
+    await rejectsNucleiMix(pannuke.write(freshDir(), memorySource(u8, CLASS_LISTS.pannuke)), /masks\.npy: sample 0 \(pannuke_00000\): value 1025 at element \d+ does not fit dtype '\|u1'/);
   });
 
   test('fuzz: damaged masks.npy, images.npy and types.npy give NucleiMixError or a dataset, never another error', { timeout: 60_000 }, async () => {
