@@ -12,6 +12,11 @@ export interface OpenOptions {
   format?: string;
   /** A class-list name from CLASS_LISTS; else `classes.json` beside the data; else the format's own. */
   classes?: string;
+  /**
+   * The raw class list itself, when the caller already settled it (a worker thread reopening
+   * a dataset its parent opened): spares the format's own inference, which may scan every file.
+   */
+  classList?: ClassList;
   /** A class-merge preset from CLASS_MERGES, applied to every sample as it is read. */
   merge?: string;
   /** Accept a folder of label files without images (a model's predictions, for evaluation). */
@@ -48,8 +53,10 @@ export async function openDataset(path: string, options: OpenOptions = {}): Prom
   if (options.merge !== undefined && merge === undefined) {
     throw new NucleiMixError(`unknown class merge '${options.merge}' (known: ${Object.keys(CLASS_MERGES).join(', ')})`);
   }
-  let classes: ClassList | undefined;
-  if (options.classes !== undefined) {
+  let classes: ClassList | undefined = options.classList;
+  if (classes !== undefined) {
+    // settled by the caller
+  } else if (options.classes !== undefined) {
     classes = CLASS_LISTS[options.classes];
     if (classes === undefined) throw new NucleiMixError(`unknown class list '${options.classes}' (known: ${Object.keys(CLASS_LISTS).join(', ')})`);
   } else {

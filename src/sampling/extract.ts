@@ -25,7 +25,7 @@ export interface ExtractOptions {
  * `root` itself (decoding in parallel too); results come back in image order.
  */
 export async function extractContextFeatures(
-  dataset: SampleSource & { root?: string },
+  dataset: SampleSource & { root?: string; format?: string },
   open: OpenOptions,
   byImage: readonly { image: string; locations: Location[] }[],
   options: ExtractOptions,
@@ -36,7 +36,9 @@ export async function extractContextFeatures(
         new URL('./extract-worker.ts', import.meta.url),
         {
           root: dataset.root,
-          open,
+          // The parent settled the format and (without a merge, whose list is fixed) the raw
+          // classes: workers need not detect or scan every label file again.
+          open: { ...open, format: dataset.format ?? open.format, classList: open.merge === undefined ? dataset.classes : undefined },
           types: options.types,
           removal: options.removal,
           // Each worker runs its own session: share the cores out instead of every session taking all of them.
