@@ -7,13 +7,14 @@ import { Worker } from 'node:worker_threads';
  * `{ index, result }` or `{ index, error }`.
  *
  * Workers run TypeScript through tsx, registered in each thread by `ts-worker.mjs`: neither
- * the CLI's in-process registration nor `--import` reaches worker threads on Node 20.
+ * the CLI's in-process registration nor `--import` reaches worker threads on Node 20. When
+ * this module runs compiled (dist/, `npm run build`), workers run the compiled script instead.
  */
 export async function runPool<T, R>(script: URL, workerData: unknown, tasks: readonly T[], size: number, onResult?: (index: number) => void): Promise<R[]> {
   const results = new Array<R>(tasks.length);
   if (tasks.length === 0) return results;
-  const entry = new URL('./ts-worker.mjs', import.meta.url);
-  const data = { ...(workerData as object), __module: script.href };
+  const { entry, module } = workerEntry(script);
+  const data = { ...(workerData as object), __module: module.href };
   const workers = Array.from({ length: Math.max(1, Math.min(size, tasks.length)) }, () => new Worker(entry, { workerData: data }));
   let next = 0;
   try {
@@ -49,4 +50,18 @@ export async function runPool<T, R>(script: URL, workerData: unknown, tasks: rea
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return results;
+}
+
+/**
+ * How a worker starts `script` (a `.ts` module URL, as callers name it next to their source).
+ * From source (tsx): through `ts-worker.mjs`, which registers tsx in the thread first. Compiled
+ * (this file is `worker-pool.js` in dist/, where tsc put every `.ts` as `.js`): the compiled
+ * script itself, with no loader — so compiled runs need neither tsx nor its compile time.
+ */
+export function workerEntry(script: URL, self: string = import.meta.url): { entry: URL; module: URL } {
+  if (self.endsWith('.js') && script.pathname.endsWith('.ts')) {
+    const compiled = new URL(script.href.replace(/\.ts$/, '.js'));
+    return { entry: compiled, module: compiled };
+  }
+  return { entry: new URL('./ts-worker.mjs', self), module: script };
 }
