@@ -9,10 +9,9 @@ import { NucleiMixError } from '../core/errors.ts';
 import { createRng, type Rng } from '../core/rng.ts';
 import type { InsertionBase } from './manifest.ts';
 import type { AugmentMethod } from './method.ts';
-import { donorsOf, insideMargin, type DatasetIndex } from './nuclei-index.ts';
-import { freeAt, occupy, pasteNuclei } from './paste.ts';
-import { donorReader, editedSource } from './render-dataset.ts';
-import { baselineManifest, checkRequest, groupByTarget, shortfallNotes, indexRequest } from './request.ts';
+import { donorsOf, insideBorder, type DatasetIndex } from './nuclei-index.ts';
+import { checkOffset, freeAt, occupy, pasteNuclei } from './paste.ts';
+import { indexPhase } from './request.ts';
 
 /** CopyPaste has no options of its own beyond the request. */
 export type CopyPasteOptions = Record<string, never>;
@@ -48,7 +47,7 @@ export function planCopyPaste(index: DatasetIndex, rareTypes: readonly number[],
         const dst = images[t];
         const dx = rng.int(dst.width) - Math.round(d.cx);
         const dy = rng.int(dst.height) - Math.round(d.cy);
-        if (!insideMargin(d.cx + dx, d.cy + dy, dst.width, dst.height, margin)) continue;
+        if (!insideBorder(d.cx + dx, d.cy + dy, dst.width, dst.height, margin)) continue;
         if (!freeAt(d, dx, dy, occupied[t], dst.width, dst.height)) continue;
         occupy(d, dx, dy, occupied[t], dst.width);
         out.push({
@@ -66,31 +65,23 @@ export function planCopyPaste(index: DatasetIndex, rareTypes: readonly number[],
   return out;
 }
 
-export const COPYPASTE: AugmentMethod<CopyPasteOptions> = {
+export const COPYPASTE: AugmentMethod<CopyPasteOptions, PasteInsertion> = {
   name: 'copypaste',
   description: 'CopyPaste: paste a rare nucleus\'s pixels, unblended, at a random free place of a random image',
-  defaults: {},
-  async run(request, options) {
-    checkRequest(request);
-    if (Object.keys(options).length > 0) throw new NucleiMixError(`copypaste has no options (got ${Object.keys(options).join(', ')})`);
-    const { dataset } = request;
-    const { index, seconds } = await indexRequest(request);
-    const timings: Record<string, number> = { index: seconds };
-    let t0 = performance.now();
-    const insertions = planCopyPaste(index, request.rareTypes, request.k, request.margin, createRng(request.seed).fork('copypaste'));
-    timings.plan = (performance.now() - t0) / 1000;
-    const manifest = baselineManifest('copypaste', request, {}, insertions);
-    const byImage = groupByTarget(insertions);
-    const donor = donorReader(dataset);
-    const source = editedSource(
-      dataset,
-      async (original) => {
-        const mine = byImage.get(original.name);
-        if (mine === undefined) return undefined;
-        return pasteNuclei(original, mine.map((ins) => ({ index: ins.index, donor: ins.donor, dx: ins.offset[0], dy: ins.offset[1] })), donor);
-      },
-      { previews: request.previews, onImage: request.onImage },
-    );
-    return { manifest, source, targetKinds: ['background'], timings, notes: () => shortfallNotes(manifest) };
+  options: {},
+  targetKinds: ['background'],
+  async plan(input) {
+    const { index, seconds } = await indexPhase(input);
+    const t0 = performance.now();
+    const { request } = input;
+    const insertions = planCopyPaste(index, request.rareTypes, request.k, request.borderMargin, createRng(request.seed).fork('copypaste'));
+    return { insertions, timings: { index: seconds, plan: (performance.now() - t0) / 1000 } };
+  },
+  checkInsertion(ins) {
+    if (ins.target.kind !== 'background') throw new NucleiMixError('needs target kind background');
+    checkOffset(ins.offset);
+  },
+  render(sample, insertions, input) {
+    return pasteNuclei(sample, insertions.map((ins) => ({ index: ins.index, donor: ins.donor, dx: ins.offset[0], dy: ins.offset[1] })), input.donor);
   },
 };

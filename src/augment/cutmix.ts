@@ -12,6 +12,7 @@
  * Rectangles pasted into one image never overlap, so every rare nucleus pasted survives whole.
  */
 import { NucleiMixError } from '../core/errors.ts';
+import type { OptionTable } from '../core/options.ts';
 import { indexOfId } from '../core/labels.ts';
 import { createImage, type RgbImage } from '../core/raster.ts';
 import { createRng, type Rng } from '../core/rng.ts';
@@ -19,12 +20,11 @@ import type { Sample } from '../io/dataset.ts';
 import { dropSmallFragments, type Box } from './fragments.ts';
 import type { InsertionBase } from './manifest.ts';
 import type { AugmentMethod } from './method.ts';
-import { donorsOf, insideMargin, type DatasetIndex } from './nuclei-index.ts';
+import { donorsOf, insideBorder, type DatasetIndex } from './nuclei-index.ts';
 import { statsOf } from './paste.ts';
 import { relabel } from './relabel.ts';
-import { donorReader, editedSource, type EditedImage } from './render-dataset.ts';
-import { LAYER, type AppliedEdit } from './render.ts';
-import { baselineManifest, checkRequest, groupByTarget, shortfallNotes, indexRequest } from './request.ts';
+import { LAYER, type AppliedEdit, type RenderedImage } from './applied-edit.ts';
+import { indexPhase } from './request.ts';
 
 export interface CutMixOptions {
   /** Pixels added to each side of the rare nucleus's bounding box (clipped to its image). */
@@ -33,7 +33,6 @@ export interface CutMixOptions {
   minFragment: number;
 }
 
-export const CUTMIX_DEFAULTS: CutMixOptions = { boxMargin: 4, minFragment: 10 };
 
 /** Random places tried per insertion before the rare type is given up as full. */
 const TRIES = 200;
@@ -75,7 +74,7 @@ export function planCutMix(index: DatasetIndex, rareTypes: readonly number[], k:
         const cx = d.cx + tx - rect[0];
         const cy = d.cy + ty - rect[1];
         const placedRect: Rect = [tx, ty, tx + w, ty + h];
-        if (!insideMargin(cx, cy, dst.width, dst.height, margin)) continue;
+        if (!insideBorder(cx, cy, dst.width, dst.height, margin)) continue;
         if (taken[t].some((r) => r[0] < placedRect[2] && placedRect[0] < r[2] && r[1] < placedRect[3] && placedRect[1] < r[3])) continue;
         taken[t].push(placedRect);
         out.push({
@@ -109,7 +108,7 @@ export interface CutMixEffect {
  * New instances (the donor and every other source nucleus in its rectangle) take ids after
  * every id as read, rectangle by rectangle, in source id order.
  */
-export async function renderCutMix(target: Sample, insertions: readonly CutMixInsertion[], donorOf: (image: string) => Promise<Sample>, minFragment: number): Promise<EditedImage & { effects: CutMixEffect[] }> {
+export async function renderCutMix(target: Sample, insertions: readonly CutMixInsertion[], donorOf: (image: string) => Promise<Sample>, minFragment: number): Promise<RenderedImage & { effects: CutMixEffect[] }> {
   const { width: W, height: H } = target.image;
   const before = target.labels;
   const inst = before.inst.data.slice();
@@ -269,67 +268,54 @@ function bump(counts: Record<number, number>, key: number, n = 1): void {
   counts[key] = (counts[key] ?? 0) + n;
 }
 
-export const CUTMIX: AugmentMethod<CutMixOptions> = {
+export const CUTMIX_OPTIONS: OptionTable<CutMixOptions> = {
+  boxMargin: { flag: '--box-margin <px>', type: 'int', min: 0, default: 4, help: "cutmix: pixels added to each side of the rare nucleus's box" },
+  minFragment: { flag: '--min-fragment <px>', type: 'int', min: 0, default: 10, help: 'cutmix: drop pieces of clipped nuclei smaller than this' },
+};
+
+export const CUTMIX: AugmentMethod<CutMixOptions, CutMixInsertion> = {
   name: 'cutmix',
   description: 'CutMix: paste a rare nucleus\'s box (plus a margin) with its labels at a random place of a random image',
-  defaults: CUTMIX_DEFAULTS,
-  async run(request, options) {
-    checkRequest(request);
-    if (!Number.isInteger(options.boxMargin) || options.boxMargin < 0) throw new NucleiMixError(`cutmix: box margin must be a whole number of pixels ≥ 0, got ${options.boxMargin}`);
-    if (!Number.isInteger(options.minFragment) || options.minFragment < 0) throw new NucleiMixError(`cutmix: minimum fragment must be a whole number of pixels ≥ 0, got ${options.minFragment}`);
-    const { dataset } = request;
-    const { index, seconds } = await indexRequest(request);
-    const timings: Record<string, number> = { index: seconds };
-    let t0 = performance.now();
-    const insertions = planCutMix(index, request.rareTypes, request.k, request.margin, createRng(request.seed).fork('cutmix'), options);
-    timings.plan = (performance.now() - t0) / 1000;
-    const manifest = baselineManifest('cutmix', request, { ...options }, insertions);
-
-    const byImage = groupByTarget(insertions);
-    const donor = donorReader(dataset);
-    const effects: CutMixEffect[] = [];
-    const source = editedSource(
-      dataset,
-      async (original) => {
-        const mine = byImage.get(original.name);
-        if (mine === undefined) return undefined;
-        const r = await renderCutMix(original, mine, donor, options.minFragment);
-        effects.push(...r.effects);
-        return r;
-      },
-      { previews: request.previews, onImage: request.onImage },
-    );
-    const summary = () => {
-      const carried: Record<number, number> = {};
-      const covered: Record<number, number> = {};
-      let droppedPieces = 0;
-      for (const e of effects) {
+  options: CUTMIX_OPTIONS,
+  targetKinds: ['rectangle'],
+  async plan(input, options) {
+    const { index, seconds } = await indexPhase(input);
+    const t0 = performance.now();
+    const { request } = input;
+    const insertions = planCutMix(index, request.rareTypes, request.k, request.borderMargin, createRng(request.seed).fork('cutmix'), options);
+    return { insertions, timings: { index: seconds, plan: (performance.now() - t0) / 1000 } };
+  },
+  checkInsertion(ins) {
+    const isRect = (r: unknown): boolean => Array.isArray(r) && r.length === 4 && r.every((v) => Number.isInteger(v));
+    if (ins.target.kind !== 'rectangle' || !isRect(ins.target.rect) || !isRect(ins.donor.rect)) throw new NucleiMixError('needs target kind rectangle and integer target.rect and donor.rect [x0, y0, x1, y1]');
+  },
+  async render(sample, insertions, input) {
+    const r = await renderCutMix(sample, insertions, input.donor, input.options.minFragment);
+    return { sample: r.sample, applied: r.applied, decorate: r.decorate, extra: { effects: r.effects } };
+  },
+  summarise(extras, counts, _options, manifest) {
+    const carried: Record<number, number> = {};
+    const covered: Record<number, number> = {};
+    let droppedPieces = 0;
+    for (const x of extras) {
+      for (const e of x.effects as CutMixEffect[]) {
         e.carried.forEach((t) => bump(carried, t));
         e.covered.forEach((t) => bump(covered, t));
         droppedPieces += e.droppedPieces;
       }
-      const net: Record<number, number> = {};
-      for (const t of request.rareTypes) net[t] = (source.log.counts[t] ?? 0) - (source.log.before[t] ?? 0);
-      return { netRareChange: net, carried, covered, droppedPieces };
-    };
-    return {
-      manifest,
-      source,
-      targetKinds: ['rectangle'],
-      extra: summary,
-      timings,
-      notes: () => {
-        const s = summary();
-        const notes = shortfallNotes(manifest);
-        for (const t of request.rareTypes) {
-          const n = manifest.insertions.filter((ins) => ins.rareType === t).length;
-          const change = s.netRareChange[t];
-          notes.push(
-            `type ${t}: ${n} rectangles, net change ${change >= 0 ? '+' : ''}${change} (they also brought ${s.carried[t] ?? 0} other type-${t} nuclei along and cut into ${s.covered[t] ?? 0})`,
-          );
-        }
-        return notes;
-      },
-    };
+    }
+    const netRareChange: Record<number, number> = {};
+    for (const t of manifest.rareTypes) netRareChange[t] = (counts.after[t] ?? 0) - (counts.before[t] ?? 0);
+    return { netRareChange, carried, covered, droppedPieces };
+  },
+  notes(manifest, summary) {
+    const net = summary.netRareChange as Record<number, number>;
+    const carried = summary.carried as Record<number, number>;
+    const covered = summary.covered as Record<number, number>;
+    return manifest.rareTypes.map((t) => {
+      const n = manifest.insertions.filter((ins) => ins.rareType === t).length;
+      const change = net[t];
+      return `type ${t}: ${n} rectangles, net change ${change >= 0 ? '+' : ''}${change} (they also brought ${carried[t] ?? 0} other type-${t} nuclei along and cut into ${covered[t] ?? 0})`;
+    });
   },
 };

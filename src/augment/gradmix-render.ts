@@ -19,17 +19,16 @@
  * ring, and R' and its surroundings are placed consistently (the official code centres the
  * mask and the image crop on different points).
  */
-import { NucleiMixError } from '../core/errors.ts';
+import { expectedError, NucleiMixError } from '../core/errors.ts';
 import { dilationRings, indexOfId } from '../core/labels.ts';
 import { createImage } from '../core/raster.ts';
 import { editedSample, type Sample } from '../io/dataset.ts';
-import type { Inpainter } from '../inpaint/inpainter.ts';
 import type { InsertionBase } from './manifest.ts';
-import { inpaintRegions } from './inpaint-regions.ts';
 import { statsOf } from './paste.ts';
 import { relabel } from './relabel.ts';
-import type { EditedImage } from './render-dataset.ts';
-import { LAYER, type AppliedEdit } from './render.ts';
+import { LAYER, type AppliedEdit, type RenderedImage } from './applied-edit.ts';
+import type { RegionInpainter } from './method.ts';
+import { jobSeed } from './render-loop.ts';
 
 /** One GradMix pair: a major replaced by a rare nucleus. */
 export interface GradMixInsertion extends InsertionBase {
@@ -51,8 +50,10 @@ export interface GradMixInsertion extends InsertionBase {
 }
 
 export interface GradMixRenderOptions {
-  /** Context margin of the inpainting crops, px (default 24, as NucleiMix's renderer). */
-  margin?: number;
+  /** Context kept around each hole in the inpainting crops, px (default 24, as NucleiMix's renderer). */
+  contextMargin?: number;
+  /** The run's seed, from which each inpainting job's seed is derived (default 0). */
+  seed?: number;
   /** Median-filter the ring (default true). */
   median?: boolean;
 }
@@ -134,10 +135,11 @@ export async function renderGradMix(
   target: Sample,
   insertions: readonly GradMixInsertion[],
   donorOf: (image: string) => Promise<Sample>,
-  inpainter: Inpainter,
+  inpaint: RegionInpainter,
   options: GradMixRenderOptions = {},
-): Promise<EditedImage> {
-  const margin = options.margin ?? 24;
+): Promise<RenderedImage> {
+  const margin = options.contextMargin ?? 24;
+  if (!Number.isInteger(margin) || margin < 0) throw expectedError('gradmix: context margin', 'a whole number of pixels ≥ 0', margin);
   const { width: W, height: H } = target.image;
   const before = target.labels;
   const inst = before.inst.data;
@@ -207,13 +209,11 @@ export async function renderGradMix(
   const rgb = target.image.data.slice();
   const unknown = new Uint8Array(W * H);
   for (const p of placed) for (const q of p.hole) if (!isOther(q)) unknown[q] = 1;
-  await inpaintRegions(
-    inpainter,
-    rgb,
-    W,
-    H,
-    unknown,
-    placed.map((p) => ({ bbox: p.box, pixels: p.hole.filter((q) => unknown[q]) })),
+  const exclude = new Uint8Array(W * H);
+  for (let q = 0; q < exclude.length; q++) if (isOther(q)) exclude[q] = 1;
+  await inpaint(
+    { rgb, width: W, height: H, unknown, exclude },
+    placed.map((p) => ({ bbox: p.box, pixels: p.hole.filter((q) => unknown[q]), seed: jobSeed(options.seed ?? 0, target.name, `${p.ins.index}/1`) })),
     margin,
   );
 

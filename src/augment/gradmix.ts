@@ -17,12 +17,12 @@
 import { NucleiMixError } from '../core/errors.ts';
 import { dilationRings } from '../core/labels.ts';
 import { createRng, type Rng } from '../core/rng.ts';
-import { createInpainter, type InpainterName } from '../inpaint/create.ts';
+import type { OptionTable } from '../core/options.ts';
 import { renderGradMix, type GradMixInsertion } from './gradmix-render.ts';
 import type { AugmentMethod } from './method.ts';
-import { insideMargin, type DatasetIndex, type NucleusRecord } from './nuclei-index.ts';
-import { donorReader, editedSource } from './render-dataset.ts';
-import { baselineManifest, checkRequest, groupByTarget, shortfallNotes, indexRequest } from './request.ts';
+import { insideBorder, type DatasetIndex, type NucleusRecord } from './nuclei-index.ts';
+import { checkOffset } from './paste.ts';
+import { indexPhase } from './request.ts';
 
 export type { GradMixInsertion } from './gradmix-render.ts';
 
@@ -31,12 +31,7 @@ export interface GradMixOptions {
   majorShare: number;
   /** A rare nucleus fits a major when sizeRatio × area(rare) ≤ area(dilate₂(major)) (official 2.3). */
   sizeRatio: number;
-  /** Inpainter of the erased majors and its radius (official: Telea, radius 5). */
-  inpainter: InpainterName;
-  radius: number;
 }
-
-export const GRADMIX_DEFAULTS: GradMixOptions = { majorShare: 0.8, sizeRatio: 2.3, inpainter: 'telea', radius: 5 };
 
 /** The plan and how it came about (for tests and stats). */
 export interface GradMixPlan {
@@ -91,7 +86,7 @@ export function planGradMix(
 
   // Each image's queue: a random share of its eligible majors, ascending area.
   const queue: NucleusRecord[][] = images.map((im) => {
-    const all = im.nuclei.filter((n) => isMajor(n.type) && insideMargin(n.cx, n.cy, im.width, im.height, margin));
+    const all = im.nuclei.filter((n) => isMajor(n.type) && insideBorder(n.cx, n.cy, im.width, im.height, margin));
     const pick = Math.floor(options.majorShare * all.length);
     const r = rng.fork(`majors/${im.name}`);
     for (let i = 0; i < pick; i++) {
@@ -107,7 +102,7 @@ export function planGradMix(
   // Rare nuclei usable as donors, per type and image.
   const rares = new Map<number, NucleusRecord[][]>();
   for (const t of rareTypes) {
-    const byImage = images.map((im) => im.nuclei.filter((n) => n.type === t && insideMargin(n.cx, n.cy, im.width, im.height, margin)));
+    const byImage = images.map((im) => im.nuclei.filter((n) => n.type === t && insideBorder(n.cx, n.cy, im.width, im.height, margin)));
     if (byImage.every((l) => l.length === 0)) throw new NucleiMixError(`rare type ${t} has no nucleus at least ${margin} px from the image border to copy`);
     rares.set(t, byImage);
   }
@@ -213,45 +208,36 @@ export function planGradMix(
   return { insertions, queues, eligible, pools, skipped };
 }
 
-export const GRADMIX: AugmentMethod<GradMixOptions> = {
+export const GRADMIX_OPTIONS: OptionTable<GradMixOptions> = {
+  majorShare: { flag: '--major-share <r>', type: 'number', above: 0, max: 1, default: 0.8, help: "gradmix: share of each image's majors considered" },
+  sizeRatio: { flag: '--size-ratio <r>', type: 'number', above: 0, default: 2.3, help: 'gradmix: a rare nucleus fits when ratio × its area ≤ area of the major grown by 2 px' },
+};
+
+export const GRADMIX: AugmentMethod<GradMixOptions, GradMixInsertion> = {
   name: 'gradmix',
   description: 'GradMix: replace small major nuclei by rare ones, inpainting the major and blending the ring with distance weights',
-  defaults: GRADMIX_DEFAULTS,
-  async run(request, options) {
-    checkRequest(request);
-    if (!(options.majorShare > 0 && options.majorShare <= 1)) throw new NucleiMixError(`gradmix: the share of majors must be in (0, 1], got ${options.majorShare}`);
-    if (!(options.sizeRatio > 0) || !Number.isFinite(options.sizeRatio)) throw new NucleiMixError(`gradmix: the size ratio must be a positive number, got ${options.sizeRatio}`);
-    const { dataset } = request;
-    const inpainter = await createInpainter(options.inpainter, { radius: options.radius });
-    const { index, seconds } = await indexRequest(request);
-    const timings: Record<string, number> = { index: seconds };
-    let t0 = performance.now();
-    const plan = planGradMix(index, request.rareTypes, request.majorTypes, request.k, request.margin, createRng(request.seed).fork('gradmix'), options);
-    timings.plan = (performance.now() - t0) / 1000;
-    const manifest = baselineManifest('gradmix', request, { ...options }, plan.insertions);
-    const byImage = groupByTarget(plan.insertions);
-    const donor = donorReader(dataset);
-    const source = editedSource(
-      dataset,
-      async (original) => {
-        const mine = byImage.get(original.name);
-        return mine === undefined ? undefined : renderGradMix(original, mine, donor, inpainter);
-      },
-      { previews: request.previews, onImage: request.onImage },
-    );
+  options: GRADMIX_OPTIONS,
+  targetKinds: ['major'],
+  // The official code erases the major with cv2.inpaint(…, 5, INPAINT_TELEA).
+  engine: { name: 'telea', radius: 5 },
+  async plan(input, options) {
+    const { index, seconds } = await indexPhase(input);
+    const t0 = performance.now();
+    const { request } = input;
+    const plan = planGradMix(index, request.rareTypes, request.majorTypes, request.k, request.borderMargin, createRng(request.seed).fork('gradmix'), options);
     let eligible = 0;
     let picked = 0;
     for (const [name, n] of plan.eligible) {
       eligible += n;
       picked += plan.queues.get(name)!.length;
     }
-    return {
-      manifest,
-      source,
-      targetKinds: ['major'],
-      extra: () => ({ majors: { eligible, picked }, skipped: plan.skipped }),
-      timings,
-      notes: () => shortfallNotes(manifest),
-    };
+    return { insertions: plan.insertions, planning: { majors: { eligible, picked }, skipped: plan.skipped }, timings: { index: seconds, plan: (performance.now() - t0) / 1000 } };
+  },
+  checkInsertion(ins) {
+    if (ins.target.kind !== 'major' || !Number.isInteger(ins.target.replacedId)) throw new NucleiMixError('needs target kind major with a replacedId');
+    checkOffset(ins.offset);
+  },
+  render(sample, insertions, input) {
+    return renderGradMix(sample, insertions, input.donor, input.inpaint, { seed: input.seed });
   },
 };

@@ -15,15 +15,16 @@
  * blocks of every image written (the paper's α, 0.2 there), after the pastes.
  */
 import { NucleiMixError } from '../core/errors.ts';
+import type { OptionTable } from '../core/options.ts';
 import { createRng, type Rng } from '../core/rng.ts';
 import type { Sample } from '../io/dataset.ts';
 import { shuffleBackgroundBlocks } from './block-shuffle.ts';
 import type { PasteInsertion } from './copypaste.ts';
 import type { AugmentMethod } from './method.ts';
-import { donorsOf, insideMargin, type DatasetIndex, type NucleusRecord } from './nuclei-index.ts';
-import { freeAt, occupy, pasteNuclei } from './paste.ts';
-import { donorReader, editedSource, type EditedImage } from './render-dataset.ts';
-import { baselineManifest, checkRequest, groupByTarget, shortfallNotes, indexRequest } from './request.ts';
+import { donorsOf, insideBorder, type DatasetIndex, type NucleusRecord } from './nuclei-index.ts';
+import type { RenderedImage } from './applied-edit.ts';
+import { checkOffset, freeAt, occupy, pasteNuclei } from './paste.ts';
+import { indexPhase } from './request.ts';
 import { scaleRatio, shapeDifference } from './ssd.ts';
 
 export interface InsMixOptions {
@@ -39,7 +40,6 @@ export interface InsMixOptions {
   block: number;
 }
 
-export const INSMIX_DEFAULTS: InsMixOptions = { minScale: 0.5, maxShape: 0.8, maxOffset: 40, bgShuffle: 0, block: 20 };
 
 /** Templates drawn per original nucleus, and offsets tried per template that passes the constraints. */
 const TEMPLATE_DRAWS = 30;
@@ -88,7 +88,7 @@ export function planInsMix(index: DatasetIndex, rareTypes: readonly number[], k:
             const x = t.cx + dx;
             const y = t.cy + dy;
             if (Math.abs(x - o.cx) > R || Math.abs(y - o.cy) > R) continue;
-            if (!insideMargin(x, y, dst.width, dst.height, margin)) continue;
+            if (!insideBorder(x, y, dst.width, dst.height, margin)) continue;
             if (!freeAt(t, dx, dy, occupied[o.image], dst.width, dst.height)) continue;
             occupy(t, dx, dy, occupied[o.image], dst.width);
             placed = {
@@ -111,63 +111,53 @@ export function planInsMix(index: DatasetIndex, rareTypes: readonly number[], k:
   return out;
 }
 
-export const INSMIX: AugmentMethod<InsMixOptions> = {
+export const INSMIX_OPTIONS: OptionTable<InsMixOptions> = {
+  minScale: { flag: '--min-scale <r>', type: 'number', min: 0, max: 1, default: 0.5, help: 'insmix: smallest area ratio min/max of template and original' },
+  maxShape: { flag: '--max-shape <r>', type: 'number', min: 0, default: 0.8, help: 'insmix: largest shape difference |A−B|/max of template and original' },
+  maxOffset: { flag: '--max-offset <px>', type: 'int', min: 0, default: 40, help: 'insmix: largest centre offset from the original nucleus per axis' },
+  bgShuffle: { flag: '--bg-shuffle <share>', type: 'number', min: 0, max: 1, default: 0, help: 'insmix: permute this share of the nucleus-free blocks of every image (0: off; the paper uses 0.2)' },
+  block: { flag: '--block <px>', type: 'int', min: 1, default: 20, help: 'insmix: side of the background blocks' },
+};
+
+export const INSMIX: AugmentMethod<InsMixOptions, InsMixInsertion> = {
   name: 'insmix',
   description: 'InsMix (no GAN): paste rare templates beside similar nuclei under the SSD constraints; optional background block shuffle',
-  defaults: INSMIX_DEFAULTS,
-  async run(request, options) {
-    checkRequest(request);
-    const o = options;
-    if (!(o.minScale >= 0 && o.minScale <= 1)) throw new NucleiMixError(`insmix: the minimum scale ratio must be from 0 to 1, got ${o.minScale}`);
-    if (!(o.maxShape >= 0)) throw new NucleiMixError(`insmix: the maximum shape difference must be ≥ 0, got ${o.maxShape}`);
-    if (!Number.isInteger(o.maxOffset) || o.maxOffset < 0) throw new NucleiMixError(`insmix: the maximum offset must be a whole number of pixels ≥ 0, got ${o.maxOffset}`);
-    if (!(o.bgShuffle >= 0 && o.bgShuffle <= 1)) throw new NucleiMixError(`insmix: the background shuffle share must be from 0 to 1, got ${o.bgShuffle}`);
-    if (!Number.isInteger(o.block) || o.block < 1) throw new NucleiMixError(`insmix: the block size must be a positive integer, got ${o.block}`);
-    const { dataset } = request;
-    const { index, seconds } = await indexRequest(request);
-    const timings: Record<string, number> = { index: seconds };
-    let t0 = performance.now();
-    const root = createRng(request.seed);
-    const insertions = planInsMix(index, request.rareTypes, request.k, request.margin, root.fork('insmix'), options);
-    timings.plan = (performance.now() - t0) / 1000;
-    const manifest = baselineManifest('insmix', request, { ...options }, insertions);
-    const byImage = groupByTarget(insertions);
-    const donor = donorReader(dataset);
-    const shuffled: Record<string, { candidates: number; moved: number }> = {};
-    const source = editedSource(
-      dataset,
-      async (original) => {
-        const mine = byImage.get(original.name);
-        let edited: EditedImage | undefined;
-        if (mine !== undefined) {
-          edited = await pasteNuclei(original, mine.map((ins) => ({ index: ins.index, donor: ins.donor, dx: ins.offset[0], dy: ins.offset[1] })), donor);
-        }
-        if (o.bgShuffle === 0) return edited;
-        const base: Sample = edited?.sample ?? original;
-        const s = shuffleBackgroundBlocks(base.image, base.labels.inst, o.bgShuffle, root.fork(`bg-shuffle/${original.name}`), o.block);
-        shuffled[original.name] = { candidates: s.candidates, moved: s.moved };
-        if (s.moved === 0) return edited;
-        // The labels are unchanged, so what the file stored about them still holds.
-        return { sample: { ...base, image: s.image }, applied: edited?.applied ?? [] };
-      },
-      { previews: request.previews, onImage: request.onImage },
-    );
-    return {
-      manifest,
-      source,
-      targetKinds: ['background'],
-      extra: () => {
-        if (o.bgShuffle === 0) return {};
-        let candidates = 0;
-        let moved = 0;
-        for (const s of Object.values(shuffled)) {
-          candidates += s.candidates;
-          moved += s.moved;
-        }
-        return { backgroundShuffle: { share: o.bgShuffle, block: o.block, images: Object.keys(shuffled).length, candidates, moved } };
-      },
-      timings,
-      notes: () => shortfallNotes(manifest),
-    };
+  options: INSMIX_OPTIONS,
+  targetKinds: ['background'],
+  async plan(input, options) {
+    const { index, seconds } = await indexPhase(input);
+    const t0 = performance.now();
+    const { request } = input;
+    const insertions = planInsMix(index, request.rareTypes, request.k, request.borderMargin, createRng(request.seed).fork('insmix'), options);
+    return { insertions, timings: { index: seconds, plan: (performance.now() - t0) / 1000 } };
+  },
+  checkInsertion(ins) {
+    if (ins.target.kind !== 'background') throw new NucleiMixError('needs target kind background');
+    checkOffset(ins.offset);
+  },
+  rendersEveryImage: (o) => o.bgShuffle > 0,
+  async render(sample, insertions, input) {
+    const o = input.options;
+    let edited: RenderedImage | undefined;
+    if (insertions.length > 0) {
+      edited = await pasteNuclei(sample, insertions.map((ins) => ({ index: ins.index, donor: ins.donor, dx: ins.offset[0], dy: ins.offset[1] })), input.donor);
+    }
+    if (o.bgShuffle === 0) return edited;
+    const base: Sample = edited?.sample ?? sample;
+    const s = shuffleBackgroundBlocks(base.image, base.labels.inst, o.bgShuffle, createRng(input.seed).fork(`bg-shuffle/${sample.name}`), o.block);
+    const extra = { candidates: s.candidates, moved: s.moved };
+    if (s.moved === 0) return { ...(edited ?? { sample, applied: [] }), extra };
+    // The labels are unchanged, so what the file stored about them still holds.
+    return { sample: { ...base, image: s.image }, applied: edited?.applied ?? [], extra };
+  },
+  summarise(extras, _counts, o) {
+    if (o.bgShuffle === 0) return {};
+    let candidates = 0;
+    let moved = 0;
+    for (const x of extras) {
+      candidates += x.candidates as number;
+      moved += x.moved as number;
+    }
+    return { backgroundShuffle: { share: o.bgShuffle, block: o.block, images: extras.length, candidates, moved } };
   },
 };

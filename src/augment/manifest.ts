@@ -6,8 +6,8 @@
  * Every method writes a manifest of the same outline ({@link ManifestOf}): the run's settings
  * and one record per inserted nucleus, each with at least the fields of {@link InsertionBase}.
  * NucleiMix's records are {@link Insertion}; the baselines add their own fields (see
- * `cutmix.ts`, `copypaste.ts`, `gradmix.ts`, `insmix.ts`). Only NucleiMix manifests can be
- * re-rendered with `nucleimix render`.
+ * `cutmix.ts`, `copypaste.ts`, `gradmix.ts`, `insmix.ts`). Every method's manifest can be
+ * re-rendered with `nucleimix render`; `buildManifest` (plan.ts) is the one place it is made.
  */
 
 /** What every method's insertion record holds. Coordinates in pixels (x, y). */
@@ -70,23 +70,35 @@ export interface Insertion extends InsertionBase {
   donor: InsertionDonor;
 }
 
+/** The inpainting engine a manifest was (or is to be) rendered with, and its settings. */
+export interface EngineRecord {
+  name: string;
+  settings: Record<string, unknown>;
+}
+
 /** A manifest whose insertion records are `I`. */
 export interface ManifestOf<I extends InsertionBase> {
-  version: 1;
+  version: 2;
   tool: 'nucleimix';
-  /** The method that wrote it: `nucleimix`, `cutmix`, `copypaste`, `gradmix` or `insmix`. */
+  /** The method that planned it: `nucleimix`, `cutmix`, `copypaste`, `gradmix` or `insmix`. */
   method: string;
   /** The input dataset folder and format, as given. */
   dataset: { root: string; format: string };
+  /** SHA-256 of every input file by path relative to the dataset root: the data the plan belongs to. */
+  inputs: Record<string, string>;
   seed: number;
   rareTypes: number[];
   k: number;
-  /** Every option that shaped the plan, for reproducibility. */
+  /** Every option that shaped the plan, for reproducibility: the request's, the method's, how the data was opened. */
   options: Record<string, unknown>;
+  /** The engine rendering uses (null: the method does not inpaint). */
+  engine: EngineRecord | null;
+  /** Numbers planning found that stats.json reports (NucleiMix: locations, rejected candidates). */
+  planning: Record<string, unknown>;
   insertions: I[];
 }
 
-/** A NucleiMix manifest (what `plan` writes and `render` reads). */
+/** A NucleiMix manifest. */
 export type Manifest = ManifestOf<Insertion>;
 
 /** A manifest of any method. */

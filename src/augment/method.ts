@@ -1,93 +1,95 @@
 /**
- * The augmentation interface that NucleiMix and every baseline implement, and the registry
- * the CLI picks from (`nucleimix augment --method NAME`).
+ * The augmentation interface that NucleiMix and every baseline implement, in two phases as
+ * albumentations' transforms are (decide the parameters, then apply them; see the project's
+ * design notes):
  *
- * A method gets the same request whatever it is — the dataset, the rare types, k (new nuclei
- * of each rare type), the seed, the border margin — and returns the same things: a manifest
- * (what went where), the augmented dataset as a lazily rendered SampleSource whose log holds
- * the before/after counts, the applied edits and the previews, and extra numbers for
- * `stats.json`. The caller writes it all in the input's format (`cli/augment.ts`).
+ * - `plan` decides every insertion from the dataset and the request — where, which donor,
+ *   how transformed — and returns them for the manifest; nothing is drawn.
+ * - `render` applies the insertions of one target image: a pure function of (the image and its
+ *   labels, its insertions, the donors, the inpainting engine). Any manifest can therefore be
+ *   re-rendered, in parts or on a cluster, and plan + render equals augment byte for byte.
+ *
+ * The driver (`driver.ts`) runs both for every method alike; the registry is `methods.ts`.
  */
-import type { Dataset, SampleSource } from '../io/dataset.ts';
-import { COPYPASTE, type CopyPasteOptions } from './copypaste.ts';
-import { CUTMIX, type CutMixOptions } from './cutmix.ts';
-import { GRADMIX, type GradMixOptions } from './gradmix.ts';
-import { INSMIX, type InsMixOptions } from './insmix.ts';
-import { NUCLEIMIX, type NucleiMixOptions } from './nucleimix-method.ts';
+import type { OptionTable } from '../core/options.ts';
+import type { ProgressSink } from '../core/progress.ts';
+import type { Dataset, Sample } from '../io/dataset.ts';
 import type { OpenOptions } from '../io/open.ts';
-import type { AnyManifest } from './manifest.ts';
-import type { PlanProgress } from './nucleimix-plan.ts';
-import type { RenderLog } from './render-dataset.ts';
+import type { EditedRgb, Region } from '../inpaint/regions.ts';
+import type { RenderedImage } from './applied-edit.ts';
+import type { AnyManifest, InsertionBase } from './manifest.ts';
 
 export type MethodName = 'nucleimix' | 'cutmix' | 'copypaste' | 'gradmix' | 'insmix';
 
-export const METHOD_NAMES: readonly MethodName[] = ['nucleimix', 'cutmix', 'copypaste', 'gradmix', 'insmix'];
-
-/** What every method is asked. */
+/** What every method is asked; checked once, for every method, by `checkRequest`. */
 export interface AugmentRequest {
-  dataset: Dataset;
-  /** How the dataset was opened (recorded in the manifest, part of NucleiMix's cache key). */
-  open: OpenOptions;
   rareTypes: number[];
   /** New nuclei of each rare type. */
   k: number;
   seed: number;
-  /** Minimum distance of donor and target centres from the image border in pixels (official: 30). */
-  margin: number;
-  /** Types that may be replaced (NucleiMix, GradMix); default every non-rare type. */
+  /** Minimum distance of donor and target centres from the image border, px (official: 30). */
+  borderMargin: number;
+  /** Types that may be replaced (NucleiMix, GradMix); absent: every non-rare type. */
   majorTypes?: number[];
-  /** Render the preview overlays and before/after pairs (default true). */
-  previews?: boolean;
-  /** Planning progress (phases) and rendering progress (one call per image written). */
-  progress?: PlanProgress;
-  onImage?: (name: string) => void;
 }
 
-/** What every method returns. Nothing is rendered until `source` is read. */
-export interface AugmentRun {
-  manifest: AnyManifest;
-  /** The augmented dataset; reading every image fills `source.log`. */
-  source: SampleSource & { log: RenderLog };
-  /** Target kinds `stats.json` lists even when none was used. */
-  targetKinds: readonly string[];
-  /** Method-specific numbers for `stats.json` (`extra`); call after every image was read. */
-  extra?: () => Record<string, unknown>;
-  /** Writes method-specific files into the output folder (NucleiMix: its feature cache). */
-  writeExtras?: (dir: string) => Promise<void>;
+/** What planning sees. */
+export interface PlanInput {
+  dataset: Dataset;
+  /** How the dataset was opened (recorded in the manifest; part of NucleiMix's cache key). */
+  open: OpenOptions;
+  request: AugmentRequest;
+  progress: ProgressSink;
+}
+
+/** What a method's planning decided. */
+export interface MethodPlan<I extends InsertionBase> {
+  insertions: I[];
+  /** Settings the plan depended on beyond its options (NucleiMix: the descriptor), for `manifest.options`. */
+  recorded?: Record<string, unknown>;
+  /** Numbers planning found, for `manifest.planning` and stats.json. */
+  planning?: Record<string, unknown>;
   /** Seconds per planning phase. */
   timings: Record<string, number>;
-  /** Remarks for the user (fewer insertions than asked, net changes); call after rendering. */
-  notes: () => string[];
 }
 
-/** One augmentation method. `O` are its own options; `defaults` are the documented values. */
-export interface AugmentMethod<O> {
+/**
+ * Fills `regions` of an image being edited (`image.rgb` is written in place), batched with
+ * the jobs of the other images being rendered at the same time. `contextMargin` is the known
+ * context kept around each region, px.
+ */
+export type RegionInpainter = (image: EditedRgb, regions: readonly Region[], contextMargin: number) => Promise<void>;
+
+/** What rendering one image sees besides the image and its insertions. */
+export interface RenderInput<O> {
+  options: O;
+  /** The manifest's seed (methods derive per-image streams from it). */
+  seed: number;
+  /** A donor sample of the unedited input, by image name. */
+  donor(image: string): Promise<Sample>;
+  /** The engine, through the shared adapter and batcher; absent for methods that never inpaint. */
+  inpaint: RegionInpainter;
+}
+
+/** One augmentation method. `O`: its own options (declared in `options`); `I`: its insertion records. */
+export interface AugmentMethod<O extends object = object, I extends InsertionBase = InsertionBase> {
   readonly name: MethodName;
   readonly description: string;
-  readonly defaults: Readonly<O>;
-  run(request: AugmentRequest, options: O): Promise<AugmentRun>;
-}
-
-/** Each method's own options, by name. */
-export interface MethodOptions {
-  nucleimix: NucleiMixOptions;
-  cutmix: CutMixOptions;
-  copypaste: CopyPasteOptions;
-  gradmix: GradMixOptions;
-  insmix: InsMixOptions;
-}
-
-/** Every method, by the name `--method` takes. */
-export const METHODS: { readonly [M in MethodName]: AugmentMethod<MethodOptions[M]> } = {
-  nucleimix: NUCLEIMIX,
-  cutmix: CUTMIX,
-  copypaste: COPYPASTE,
-  gradmix: GRADMIX,
-  insmix: INSMIX,
-};
-
-/** Runs method `name` with its options (its defaults overridden by `options`). */
-export function runMethod<M extends MethodName>(name: M, request: AugmentRequest, options: Partial<MethodOptions[M]> = {}): Promise<AugmentRun> {
-  const method = METHODS[name] as AugmentMethod<MethodOptions[M]>;
-  return method.run(request, { ...method.defaults, ...options } as MethodOptions[M]);
+  /** Its own options, declared once: CLI flags, checks, defaults and `manifest.options` come from here. */
+  readonly options: OptionTable<O>;
+  /** Target kinds stats.json lists even when none was used. */
+  readonly targetKinds: readonly string[];
+  /** The engine it inpaints with unless told otherwise (GradMix: Telea radius 5); absent: it never inpaints. */
+  readonly engine?: { readonly name: string; readonly radius: number };
+  plan(input: PlanInput, options: O): Promise<MethodPlan<I>>;
+  /** Throws NucleiMixError (a short reason) when a manifest record read from a file is not one of this method's. */
+  checkInsertion(insertion: I): void;
+  /** True when rendering changes images without insertions too (InsMix's background shuffle). */
+  rendersEveryImage?(options: O): boolean;
+  /** The edited image, or undefined to leave it as it is. Insertions come in `index` order. */
+  render(sample: Sample, insertions: readonly I[], input: RenderInput<O>): Promise<RenderedImage | undefined>;
+  /** stats.json's method numbers from every rendered image's `extra` (in dataset order) and the counts. */
+  summarise?(extras: readonly Record<string, unknown>[], counts: { before: Record<number, number>; after: Record<number, number> }, options: O, manifest: AnyManifest): Record<string, unknown>;
+  /** Remarks for the user beyond the shortfall of insertions (CutMix: net changes). */
+  notes?(manifest: AnyManifest, summary: Record<string, unknown>): string[];
 }

@@ -86,13 +86,13 @@ export async function indexDataset(source: SampleSource, onImage?: (name: string
 }
 
 /** True when (x, y) lies at least `margin` px from every border of a W×H image (NucleiMix's rule). */
-export function insideMargin(x: number, y: number, width: number, height: number, margin: number): boolean {
+export function insideBorder(x: number, y: number, width: number, height: number, margin: number): boolean {
   return x >= margin && y >= margin && x <= width - 1 - margin && y <= height - 1 - margin;
 }
 
 /** The rare nuclei of `type` that may be copied (centre `margin` px from the border). */
 export function donorsOf(index: DatasetIndex, type: number, margin: number): NucleusRecord[] {
-  const donors = index.images.flatMap((im) => im.nuclei.filter((n) => n.type === type && insideMargin(n.cx, n.cy, im.width, im.height, margin)));
+  const donors = index.images.flatMap((im) => im.nuclei.filter((n) => n.type === type && insideBorder(n.cx, n.cy, im.width, im.height, margin)));
   if (donors.length === 0) throw new NucleiMixError(`rare type ${type} has no nucleus at least ${margin} px from the image border to copy`);
   return donors;
 }

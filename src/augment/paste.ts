@@ -4,12 +4,11 @@
  * donor's type. Whatever the new nucleus covers loses those pixels; the planners of both
  * methods choose places where it covers nothing.
  */
-import { NucleiMixError } from '../core/errors.ts';
+import { expectedError, NucleiMixError } from '../core/errors.ts';
 import { indexOfId, instanceStats, type InstanceStats } from '../core/labels.ts';
 import { createImage } from '../core/raster.ts';
 import { editedSample, type Sample } from '../io/dataset.ts';
-import type { EditedImage } from './render-dataset.ts';
-import { LAYER, type AppliedEdit } from './render.ts';
+import { LAYER, type AppliedEdit, type RenderedImage } from './applied-edit.ts';
 import { relabel } from './relabel.ts';
 
 /** One nucleus to paste: donor pixel (x, y) goes to target pixel (x + dx, y + dy). */
@@ -49,7 +48,7 @@ export function donorBox(sample: Sample, id: number, where: string): [number, nu
  * @throws NucleiMixError when a donor lacks the instance or a pasted pixel leaves the image:
  *   the planners never produce either, so it means a manifest that does not fit the data.
  */
-export async function pasteNuclei(target: Sample, pastes: readonly Paste[], donorOf: (image: string) => Promise<Sample>): Promise<EditedImage> {
+export async function pasteNuclei(target: Sample, pastes: readonly Paste[], donorOf: (image: string) => Promise<Sample>): Promise<RenderedImage> {
   const { width: W, height: H } = target.image;
   const before = target.labels;
   const inst = before.inst.data.slice();
@@ -145,4 +144,9 @@ export function occupy(n: BoxMask, dx: number, dy: number, occupied: Uint8Array,
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) if (n.mask[(y - y0) * bw + x - x0]) occupied[(y + dy) * width + x + dx] = 1;
   }
+}
+
+/** Throws unless `offset` is a whole-pixel translation [dx, dy] (a manifest record's `offset`). */
+export function checkOffset(offset: unknown): void {
+  if (!Array.isArray(offset) || offset.length !== 2 || !offset.every((v) => Number.isInteger(v))) throw expectedError('offset', '[dx, dy] in whole pixels', offset);
 }

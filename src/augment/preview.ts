@@ -7,7 +7,7 @@ import { NucleiMixError } from '../core/errors.ts';
 import { cropReflect } from '../core/crop.ts';
 import type { Labels } from '../core/labels.ts';
 import { cloneRaster, createImage, type RgbImage } from '../core/raster.ts';
-import { LAYER, type AppliedEdit } from './render.ts';
+import { LAYER, type AppliedEdit } from './applied-edit.ts';
 
 /** Outline colours of {@link overlay}. */
 export const INSERTED_COLOUR: readonly [number, number, number] = [0, 255, 0];

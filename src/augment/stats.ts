@@ -1,6 +1,6 @@
 import { className, type ClassList } from '../core/classes.ts';
-import type { AnyManifest } from './manifest.ts';
-import type { RenderLog } from './render-dataset.ts';
+import type { AnyManifest, EngineRecord } from './manifest.ts';
+import type { RenderLog } from './render-loop.ts';
 
 /** `stats.json`: what an augmentation run did, in numbers (no timings: reruns are byte-identical). */
 export interface AugmentStats {
@@ -8,6 +8,8 @@ export interface AugmentStats {
   seed: number;
   k: number;
   rareTypes: number[];
+  /** The inpainting engine the images were rendered with (null: the method does not inpaint). */
+  engine: EngineRecord | null;
   classes: { id: number; name: string }[];
   counts: { before: Record<number, number>; after: Record<number, number> };
   /** New nuclei per rare type. */
@@ -22,14 +24,11 @@ export interface AugmentStats {
   extra?: Record<string, unknown>;
 }
 
-/** Target kinds NucleiMix plans; `stats.json` lists them even when zero. */
-export const NUCLEIMIX_TARGET_KINDS: readonly string[] = ['major', 'background'];
-
 /**
  * The stats of a run of any method, from its manifest and render log. `kinds` are the target
  * kinds listed even when no insertion has them (others appear when used).
  */
-export function augmentStats(manifest: AnyManifest, classes: ClassList, log: RenderLog, extra?: Record<string, unknown>, kinds: readonly string[] = NUCLEIMIX_TARGET_KINDS): AugmentStats {
+export function augmentStats(manifest: AnyManifest, classes: ClassList, log: RenderLog, extra: Record<string, unknown> | undefined, kinds: readonly string[]): AugmentStats {
   const inserted: Record<number, number> = {};
   const replaced: Record<number, number> = {};
   const vanished: Record<number, number> = {};
@@ -49,6 +48,7 @@ export function augmentStats(manifest: AnyManifest, classes: ClassList, log: Ren
     seed: manifest.seed,
     k: manifest.k,
     rareTypes: manifest.rareTypes,
+    engine: manifest.engine,
     classes: classes.map(({ id, name }) => ({ id, name })),
     counts: { before: log.before, after: log.counts },
     inserted,

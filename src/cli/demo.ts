@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import { join, relative } from 'node:path';
-import { printCounts, runAugment } from './augment.ts';
-import { defaultPlanCliOptions } from './augment-options.ts';
+import { join } from 'node:path';
+import { augmentDataset } from '../augment/driver.ts';
+import { openDataset } from '../io/open.ts';
+import { printCounts, printSummary, shown } from './augment.ts';
+import { progressSink } from './progress-sink.ts';
 import { nonNegativeInt, runSynth } from './synth.ts';
 
 /** The main job on the built-in default: what `npm start` runs. */
@@ -18,21 +20,21 @@ export function demoCommand(program: Command): void {
       console.log(`1. Generating the sample dataset: 8 H&E-like tiles of 512×512 (seed ${opts.seed}), CoNSeP format`);
       await runSynth({ out: sampleDir, images: 8, seed: opts.seed, size: [512, 512], to: 'consep', overwrite: true });
       console.log(`2. Augmenting its rare type (1, "other") with NucleiMix: k = ${opts.k}, classical (Telea) inpainting`);
-      const { out, stats, plan } = await runAugment(sampleDir, {
-        ...defaultPlanCliOptions([1], opts.k, opts.seed),
-        inpainter: 'telea',
-        radius: 3,
-        preview: true,
-        out: augmentedDir,
-        overwrite: true,
-      });
+      const dataset = await openDataset(sampleDir);
+      const result = await augmentDataset(
+        dataset,
+        'nucleimix',
+        { rareTypes: [1], k: opts.k, seed: opts.seed, borderMargin: 30 },
+        augmentedDir,
+        { cache: join(opts.out, 'cache') },
+        { overwrite: true, progress: progressSink() },
+      );
       console.log('');
-      printCounts(stats);
+      printCounts(result.stats);
       console.log('');
-      const where = (p: string) => relative(process.cwd(), p) || '.';
-      console.log(`${stats.targets.major} nuclei replaced (copy-and-replace), ${stats.targets.background} pasted into background (copy-and-paste); ${plan.locations.background} background candidates.`);
-      console.log(`sample dataset : ${where(join(process.cwd(), sampleDir))}`);
-      console.log(`augmented copy : ${where(out)}  (manifest.json: what went where; stats.json; preview/: pictures)`);
+      printSummary(result);
+      console.log(`sample dataset : ${shown(sampleDir)}`);
+      console.log(`augmented copy : ${shown(result.out)}  (manifest.json: what went where; stats.json; preview/: pictures)`);
       console.log('next: npx nucleimix augment <your dataset> --rare <type> --k <n> --out <folder>');
     });
 }

@@ -1,33 +1,31 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { planNucleiMix } from '../augment/nucleimix-plan.ts';
+import { json, planAugmentation } from '../augment/driver.ts';
 import { openDataset } from '../io/open.ts';
-import { writeFeatureCache } from '../sampling/feature-cache.ts';
-import { planOptions, withPlanOptions, type PlanCliOptions } from './augment-options.ts';
-import { json } from './augment.ts';
+import { shown } from './augment.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
-import { planProgress } from './plan-progress.ts';
+import { engineOf, methodOf, requestOf, withEngineOptions, withMethodOptions, withRequestOptions } from './method-options.ts';
+import { progressSink } from './progress-sink.ts';
 
 export function planCommand(program: Command): void {
-  withPlanOptions(
-    withDatasetOptions(
-      program
-        .command('plan')
-        .description('decide every insertion (where, which donor, how transformed) and write the manifest, without rendering')
-        .argument('<dataset>', 'input dataset folder (never modified)')
-        .requiredOption('--manifest <file>', 'where to write the manifest (JSON)'),
-    ),
-  ).action(async (path: string, opts: PlanCliOptions & { manifest: string; format?: string; classes?: string; merge?: string }) => {
+  const cmd = program
+    .command('plan')
+    .description('decide every insertion (where, which donor, how transformed) and write the manifest, without rendering')
+    .argument('<dataset>', 'input dataset folder (never modified)')
+    .requiredOption('--manifest <file>', 'where to write the manifest (JSON)');
+  withEngineOptions(withMethodOptions(withRequestOptions(withDatasetOptions(cmd))), false);
+  cmd.action(async (path: string, opts: Record<string, unknown>, self: Command) => {
+    const { method, options } = methodOf(self, opts);
     const open = openOptions(opts);
     const dataset = await openDataset(path, open);
-    const cacheDirs = opts.cache ? [resolve(opts.cache)] : [];
-    const plan = await planNucleiMix(dataset, open, planOptions(opts, cacheDirs), planProgress());
-    if (opts.cache && !plan.cache.hit) await writeFeatureCache(resolve(opts.cache), plan.features);
-    await mkdir(dirname(resolve(opts.manifest)), { recursive: true });
-    await writeFile(opts.manifest, json(plan.manifest));
-    const kinds = { major: 0, background: 0 };
-    for (const ins of plan.manifest.insertions) kinds[ins.target.kind]++;
-    console.log(`planned ${plan.manifest.insertions.length} insertions (${kinds.major} copy-and-replace, ${kinds.background} copy-and-paste) into ${new Set(plan.manifest.insertions.map((i) => i.target.image)).size} images; wrote ${opts.manifest}`);
+    const { manifest } = await planAugmentation(dataset, method, requestOf(opts), options, { open, engine: engineOf(opts), progress: progressSink() });
+    const file = resolve(opts.manifest as string);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, json(manifest));
+    const kinds: Record<string, number> = {};
+    for (const ins of manifest.insertions) kinds[ins.target.kind] = (kinds[ins.target.kind] ?? 0) + 1;
+    const images = new Set(manifest.insertions.map((i) => i.target.image)).size;
+    console.log(`planned ${manifest.insertions.length} ${method} insertions (${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}) into ${images} images; wrote ${shown(file)}`);
   });
 }

@@ -48,3 +48,12 @@ function asNucleiMixError(err: unknown, file: string): NucleiMixError {
   const detail = err instanceof Error ? err.message : String(err);
   return new NucleiMixError(`corrupt or unreadable (${detail})`, file);
 }
+
+/**
+ * The one phrasing of a bad value (after sharp's `invalidParameterError`): `what: expected
+ * EXPECTED, got ACTUAL`, with ACTUAL as JSON so strings, numbers and lists read unambiguously.
+ */
+export function expectedError(what: string, expected: string, actual: unknown): NucleiMixError {
+  const shown = actual === undefined ? 'nothing' : typeof actual === 'number' && !Number.isFinite(actual) ? String(actual) : JSON.stringify(actual);
+  return new NucleiMixError(`${what}: expected ${expected}, got ${shown}`);
+}

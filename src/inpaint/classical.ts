@@ -2,7 +2,7 @@ import type { Mat } from '@techstark/opencv-js';
 import { cropReflect } from '../core/crop.ts';
 import { NucleiMixError } from '../core/errors.ts';
 import { createImage, type RgbImage } from '../core/raster.ts';
-import type { InpaintJob, Inpainter } from './inpainter.ts';
+import type { InpaintEngine, InpaintJob } from './engine.ts';
 import type { OpenCV } from './opencv.ts';
 
 /** OpenCV's two classical inpainting methods: Telea 2004 (fast marching) and Navier–Stokes. */
@@ -37,14 +37,22 @@ export interface ClassicalOptions {
 
 export const DEFAULT_INPAINT_RADIUS = 3;
 
-/** An {@link Inpainter} backed by OpenCV's `cv.inpaint`; jobs run one after another. */
-export function createClassicalInpainter(cv: OpenCV, method: ClassicalMethod, options: ClassicalOptions = {}): Inpainter {
+/** Jobs a classical engine takes per call: it loops over them, so this only bounds memory. */
+const CLASSICAL_BATCH = 256;
+
+/** An {@link InpaintEngine} backed by OpenCV's `cv.inpaint`; jobs of any size run one after another, seeds unused. */
+export function createClassicalEngine(cv: OpenCV, method: ClassicalMethod, options: ClassicalOptions = {}): InpaintEngine {
   const checked = checkOptions(method, options);
   return {
     name: method,
+    settings: method === 'telea' ? { radius: checked.radius, teleaDepth: checked.teleaDepth } : { radius: checked.radius },
+    input: { kind: 'any' },
+    maxBatch: CLASSICAL_BATCH,
+    deterministic: true,
     async inpaint(jobs: readonly InpaintJob[]): Promise<RgbImage[]> {
       return jobs.map((job, i) => inpaintClassical(cv, job, method, checked, i));
     },
+    async release() {},
   };
 }
 

@@ -8,7 +8,7 @@ import type { RgbImage } from '../core/raster.ts';
 import { CONTEXT_SIZE, describeContext } from '../features/extract.ts';
 import { encoderRow, type OnnxEncoder } from '../features/onnx-encoder.ts';
 import type { Sample } from '../io/dataset.ts';
-import type { Inpainter } from '../inpaint/inpainter.ts';
+import type { InpaintEngine as Inpainter } from '../inpaint/engine.ts';
 import type { Location } from './locations.ts';
 
 /**

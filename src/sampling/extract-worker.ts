@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { NucleiMixError } from '../core/errors.ts';
 import { createOnnxEncoder, type OnnxEncoderOptions } from '../features/onnx-encoder.ts';
-import { createInpainter } from '../inpaint/create.ts';
+import { createEngine as createInpainter } from '../inpaint/engines.ts';
 import { openDataset, type OpenOptions } from '../io/open.ts';
 import { describeLocations, removalInpainter, type CentreRemoval } from './context.ts';
 import type { Location } from './locations.ts';

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { NucleiMixError } from '../core/errors.ts';
 import { createOnnxEncoder, type OnnxEncoder, type OnnxEncoderOptions } from '../features/onnx-encoder.ts';
 import { runPool } from '../core/worker-pool.ts';
-import { createInpainter } from '../inpaint/create.ts';
+import { createEngine as createInpainter } from '../inpaint/engines.ts';
 import type { SampleSource } from '../io/dataset.ts';
 import type { OpenOptions } from '../io/open.ts';
 import { describeLocations, removalInpainter, type CentreRemoval } from './context.ts';

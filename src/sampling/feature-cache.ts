@@ -5,9 +5,8 @@
  * `features-<key>.f64` (the rows, little-endian float64).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Location } from './locations.ts';
 
 export interface CachedFeatures {
@@ -20,30 +19,13 @@ export interface CachedFeatures {
 }
 
 /**
- * A key for everything the features depend on: the dataset files (names and contents — not
- * times, so a copy of the same data hits the cache and the output stays byte-identical), the
+ * A key for everything the features depend on: the dataset files (`inputs`, their hashes by
+ * relative path — contents, not times, so a copy of the same data hits the cache), the
  * descriptor's version and the options that shape locations and patches.
  */
-export async function cacheKey(root: string, settings: unknown): Promise<string> {
-  const files: string[] = [];
-  for (const e of await readdir(root, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
-    const dir = (e as unknown as { parentPath?: string; path?: string }).parentPath ?? (e as unknown as { path: string }).path;
-    const path = join(dir, e.name);
-    const rel = relative(root, path);
-    // An augmented dataset used as input carries its own cache and pictures: not data.
-    if (rel.startsWith(`cache${sep}`) || rel.startsWith(`preview${sep}`)) continue;
-    files.push(`${rel}\t${await fileHash(path)}`);
-  }
-  files.sort();
+export function cacheKey(inputs: Readonly<Record<string, string>>, settings: unknown): string {
+  const files = Object.entries(inputs).map(([rel, hash]) => `${rel}\t${hash}`).sort();
   return createHash('sha256').update(JSON.stringify({ files, settings })).digest('hex').slice(0, 20);
-}
-
-/** SHA-256 of a file's contents, hex (the dataset files' hash; also names an encoder model). */
-export async function fileHash(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 export async function readFeatureCache(dir: string, key: string): Promise<CachedFeatures | undefined> {
@@ -74,6 +56,12 @@ export async function writeFeatureCache(dir: string, cache: CachedFeatures): Pro
     all.set(f, at);
     at += f.length;
   }
-  await writeFile(join(dir, `features-${cache.key}.json`), JSON.stringify({ key: cache.key, cols: cache.cols, rows, byImage: cache.byImage }));
-  await writeFile(join(dir, `features-${cache.key}.f64`), new Uint8Array(all.buffer));
+  // Rows first, then the description that makes them readable, each renamed into place: a
+  // crash leaves either a whole entry or none that reads back.
+  const base = join(dir, `features-${cache.key}`);
+  const tmp = `.${process.pid}-${Date.now().toString(36)}.tmp`;
+  await writeFile(base + '.f64' + tmp, new Uint8Array(all.buffer));
+  await rename(base + '.f64' + tmp, base + '.f64');
+  await writeFile(base + '.json' + tmp, JSON.stringify({ key: cache.key, cols: cache.cols, rows, byImage: cache.byImage }));
+  await rename(base + '.json' + tmp, base + '.json');
 }

@@ -12,14 +12,16 @@
  * pasted over them. Inpainting runs on crops around each edit (its region's bounding box plus
  * a margin), all stage-1 crops of the image in one batch, then all stage-2 crops in another.
  */
-import { NucleiMixError } from '../core/errors.ts';
+import { expectedError, NucleiMixError } from '../core/errors.ts';
 import { dilationRings, indexOfId, instanceStats, renumber, type InstanceStats, type Labels } from '../core/labels.ts';
 import { createImage, createInstanceMap } from '../core/raster.ts';
 import { editedSample, type Sample } from '../io/dataset.ts';
-import type { Inpainter } from '../inpaint/inpainter.ts';
 import type { DonorCut } from './donor.ts';
-import { inpaintRegions } from './inpaint-regions.ts';
+import type { AppliedEdit, RenderedImage } from './applied-edit.ts';
+import { LAYER } from './applied-edit.ts';
 import type { Insertion } from './manifest.ts';
+import type { RegionInpainter } from './method.ts';
+import { jobSeed } from './render-loop.ts';
 
 /** One insertion of the manifest and its donor, cut and transformed as it prescribes. */
 export interface Edit {
@@ -27,58 +29,15 @@ export interface Edit {
   donor: DonorCut;
 }
 
-/** Bits of {@link AppliedEdit.layers}: the geometric layers of an edit, in image pixels. */
-export const LAYER = {
-  /** r0: the new nucleus. */
-  nucleus: 1,
-  /** r1 \ r0: the donor's own 1-px contour (pasted except over other nuclei). */
-  contour: 2,
-  /** r3 \ r1: the transition ring (inpainted except over other nuclei). */
-  ring: 4,
-  /** The replaced nucleus grown by 2 px: the stage-1 hole (inpainted except over other nuclei). */
-  hole: 8,
-  /** The replaced nucleus's pixels as read. */
-  former: 16,
-} as const;
-
-/** What rendering one insertion did. */
-export interface AppliedEdit {
-  /** `insertion.index`. */
-  index: number;
-  kind: 'major' | 'background';
-  /** The new instance's id in the output labels (after renumbering). */
-  newId: number;
-  /** Its type (the donor's, in the output's class space) and pixel count. */
-  type: number;
-  area: number;
-  /** The replaced instance's id as read (major targets only). */
-  replacedId?: number;
-  /** Where the donor crop's top-left pixel went, in target pixels. */
-  offset: [number, number];
-  /**
-   * The edit region: bounding box [x0, y0, x1, y1] (exclusive) of r3 and, for a major target,
-   * of the stage-1 hole. Nothing outside it changed, in the image or the labels.
-   */
-  bbox: [number, number, number, number];
-  /** Bit masks of {@link LAYER} over `bbox`: (x1−x0)×(y1−y0) uint8, row-major. */
-  layers: Uint8Array;
-  /** Pixels of other nuclei that the new nucleus covers. */
-  coveredPixels: number;
-  /** Ids as read of the other nuclei that lost pixels to the new nucleus, ascending. */
-  clippedIds: number[];
-  /** Those of `clippedIds` that lost every pixel and are gone from the labels. */
-  vanishedIds: number[];
-  /** Their types as read, aligned with `vanishedIds`. */
-  vanishedTypes: number[];
-}
-
-export interface RenderOptions {
-  /** Context margin in pixels around each edit region in the inpainting crops (default 24). */
-  margin?: number;
+export interface ProgressiveOptions {
+  /** Context kept around each edit region in the inpainting crops, px (default 24). */
+  contextMargin?: number;
+  /** The run's seed, from which each inpainting job's seed is derived (default 0). */
+  seed?: number;
 }
 
 /** Default context margin of the inpainting crops. */
-export const DEFAULT_MARGIN = 24;
+export const DEFAULT_CONTEXT_MARGIN = 24;
 
 /** An edit placed in the target image; pixel lists are indices y·W + x, ascending. */
 interface Placed {
@@ -110,15 +69,16 @@ interface Placed {
  * hole) intersect: the planner guarantees none of these, so any of them means a manifest
  * that does not belong to this data.
  */
-export async function renderImage(
+export async function renderProgressive(
   target: Sample,
   edits: readonly Edit[],
-  inpainter: Inpainter,
-  options: RenderOptions = {},
-): Promise<{ sample: Sample; applied: AppliedEdit[] }> {
+  inpaint: RegionInpainter,
+  options: ProgressiveOptions = {},
+): Promise<RenderedImage> {
   if (edits.length === 0) return { sample: target, applied: [] };
-  const margin = options.margin ?? DEFAULT_MARGIN;
-  if (!Number.isInteger(margin) || margin < 0) throw new NucleiMixError(`render: margin must be a whole number of pixels ≥ 0, got ${margin}`);
+  const margin = options.contextMargin ?? DEFAULT_CONTEXT_MARGIN;
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(margin) || margin < 0) throw expectedError('render: context margin', 'a whole number of pixels ≥ 0', margin);
   const { width: W, height: H } = target.image;
   const labels = target.labels;
   if (labels.inst.width !== W || labels.inst.height !== H) {
@@ -141,7 +101,12 @@ export async function renderImage(
   const unknown = new Uint8Array(W * H);
   const majors = placed.filter((p) => p.hole !== undefined);
   for (const p of majors) for (const q of p.hole!) if (!isOther(q)) unknown[q] = 1;
-  await inpaintRegions(inpainter, out, W, H, unknown, majors.map((p) => ({ bbox: boxOf(p.hole!, W), pixels: p.hole!.filter((q) => unknown[q]) })), margin);
+  // Other nuclei are never a source of fill texture.
+  const exclude = new Uint8Array(W * H);
+  for (let q = 0; q < exclude.length; q++) if (isOther(q)) exclude[q] = 1;
+  const image = { rgb: out, width: W, height: H, unknown, exclude };
+  const stage = (p: Placed, s: number): number => jobSeed(seed, target.name, `${p.edit.insertion.index}/${s}`);
+  await inpaint(image, majors.map((p) => ({ bbox: boxOf(p.hole!, W), pixels: p.hole!.filter((q) => unknown[q]), seed: stage(p, 1) })), margin);
 
   // Stage 2: paste every donor's r1 (r0 over anything, r1 \ r0 only where no other nucleus
   // is), then inpaint every transition ring in one batch.
@@ -158,8 +123,9 @@ export async function renderImage(
       out[3 * q + 2] = rgb[3 * s + 2];
     }
     for (const q of p.ring) if (!isOther(q)) unknown[q] = 1;
+    for (const q of p.r1) exclude[q] = 1; // the pasted nucleus and its contour are no fill texture either
   }
-  await inpaintRegions(inpainter, out, W, H, unknown, placed.map((p) => ({ bbox: p.r3Box, pixels: p.ring.filter((q) => unknown[q]) })), margin);
+  await inpaint(image, placed.map((p) => ({ bbox: p.r3Box, pixels: p.ring.filter((q) => unknown[q]), seed: stage(p, 2) })), margin);
 
   // Labels: the replaced nuclei leave, each new nucleus is r0 under a fresh id above all
   // present ids (so renumbering appends them in insertion order).

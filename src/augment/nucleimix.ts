@@ -1,0 +1,68 @@
+/**
+ * NucleiMix (Wang & Kwak 2024) behind the augmentation interface: context-aware probabilistic
+ * sampling plans the insertions (`nucleimix-plan.ts`), progressive inpainting renders them
+ * (`progressive.ts`).
+ */
+import { NucleiMixError } from '../core/errors.ts';
+import type { OptionTable } from '../core/options.ts';
+import { datasetFileHashes } from '../io/file-hashes.ts';
+import { CENTRE_REMOVALS } from '../sampling/context.ts';
+import { DEFAULT_PLAN } from '../sampling/plan.ts';
+import { cutDonor } from './donor.ts';
+import type { Insertion } from './manifest.ts';
+import type { AugmentMethod } from './method.ts';
+import { planNucleiMix, type NucleiMixOptions } from './nucleimix-plan.ts';
+import { renderProgressive } from './progressive.ts';
+
+export type { NucleiMixOptions } from './nucleimix-plan.ts';
+
+export const NUCLEIMIX_OPTIONS: OptionTable<NucleiMixOptions> = {
+  removal: { flag: '--removal <how>', type: 'choice', choices: CENTRE_REMOVALS, default: 'instances', help: 'how patch centres are removed before describing context' },
+  encoder: {
+    flag: '--encoder <model.onnx>',
+    type: 'path',
+    default: undefined,
+    recorded: false, // recorded by content (file name and SHA-256) with the plan
+    help: 'describe contexts with this ONNX image encoder (e.g. CTransPath: NCHW RGB input, ImageNet normalisation) plus 4 GLCM statistics instead of the built-in descriptor',
+  },
+  encoderSize: { flag: '--encoder-size <px>', type: 'int', min: 1, default: undefined, recorded: false, help: 'side the 224 px patches are resized to for an encoder whose input leaves H×W open (default: no resizing)' },
+  pcaDims: { flag: '--pca-dims <p>', type: 'int', min: 1, default: 16, help: 'PCA dimensions of the context features' },
+  components: { flag: '--components <K>', type: 'int', min: 0, default: 1, help: 'Gaussian mixture components (0: choose K ≤ 5 by BIC)' },
+  covariance: { flag: '--covariance <type>', type: 'choice', choices: ['diag', 'full'], default: 'diag', help: 'mixture covariance' },
+  temperature: { flag: '--temperature <T>', type: 'number', above: 0, default: DEFAULT_PLAN.temperature, help: 'softmax temperature of the target draw' },
+  workers: { flag: '--workers <n>', type: 'int', min: 0, default: 2, recorded: false, help: 'threads for feature extraction (0: none)' },
+  cache: { flag: '--cache <dir>', type: 'path', default: undefined, recorded: false, help: "feature cache folder, or 'none' (default: $NUCLEIMIX_CACHE, else ~/.cache/nucleimix)" },
+};
+
+/** Context margin around each inpainting region, px. */
+const CONTEXT_MARGIN = 24;
+
+export const NUCLEIMIX: AugmentMethod<NucleiMixOptions, Insertion> = {
+  name: 'nucleimix',
+  description: 'NucleiMix: context-aware probabilistic sampling + progressive inpainting (copy-and-replace / copy-and-paste)',
+  options: NUCLEIMIX_OPTIONS,
+  targetKinds: ['major', 'background'],
+  engine: { name: 'telea', radius: 3 },
+  async plan(input, options) {
+    return planNucleiMix(input, options, await datasetFileHashes(input.dataset.root));
+  },
+  checkInsertion(ins) {
+    const t = ins.target;
+    const d = ins.donor;
+    const ok =
+      (t.kind === 'major' || t.kind === 'background') &&
+      typeof d.flipH === 'boolean' &&
+      typeof d.flipV === 'boolean' &&
+      Number.isFinite(d.rotation) &&
+      (t.kind === 'background' || Number.isInteger(t.replacedId));
+    if (!ok) throw new NucleiMixError('needs target kind major|background (with replacedId for major) and donor flipH/flipV/rotation');
+  },
+  async render(sample, insertions, input) {
+    const edits = [];
+    for (const ins of insertions) {
+      const cut = cutDonor(await input.donor(ins.donor.image), ins.donor.id, { flipH: ins.donor.flipH, flipV: ins.donor.flipV, rotation: ins.donor.rotation });
+      edits.push({ insertion: ins, donor: cut });
+    }
+    return renderProgressive(sample, edits, input.inpaint, { contextMargin: CONTEXT_MARGIN, seed: input.seed });
+  },
+};

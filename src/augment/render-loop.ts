@@ -1,0 +1,240 @@
+/**
+ * Rendering apart from writing: the augmented dataset as a SampleSource that the format's
+ * writer reads from. When the writer asks for an edited image, the loop renders a window of
+ * the next edited images at once — each one's stage 1, then its stage 2 — so their inpainting
+ * jobs meet in the engine's batches (`InpaintBatcher`), and hands finished samples to the
+ * writer one by one. Only a window of target images (and the donors' images) is decoded at a
+ * time. Everything the run reports is gathered per image and summed in dataset order, so it
+ * does not depend on the order images are read.
+ */
+import sharp from 'sharp';
+import { hash32 } from '../core/rng.ts';
+import { NucleiMixError } from '../core/errors.ts';
+import type { Dataset, Sample, SampleSource } from '../io/dataset.ts';
+import { InpaintBatcher } from '../inpaint/batcher.ts';
+import type { InpaintEngine } from '../inpaint/engine.ts';
+import { regionJobs } from '../inpaint/regions.ts';
+import type { AppliedEdit, RenderedImage } from './applied-edit.ts';
+import type { AnyManifest, InsertionBase } from './manifest.ts';
+import type { AugmentMethod, RegionInpainter } from './method.ts';
+import { editPairs, overlay, type BeforeAfter } from './preview.ts';
+import { groupByTarget } from './request.ts';
+
+/** Donor images kept decoded at once (an LRU: donors repeat, datasets can be large). */
+const DONOR_CACHE = 32;
+/** Before/after pairs kept for the contact sheet. */
+export const SHEET_PAIRS = 48;
+/** Target images rendered together by default. */
+export const DEFAULT_WINDOW = 8;
+
+/** What one image's rendering left for the run's reports. */
+interface ImageRecord {
+  before: Record<number, number>;
+  after: Record<number, number>;
+  applied?: AppliedEdit[];
+  overlay?: Uint8Array;
+  pairs?: BeforeAfter[];
+  extra?: Record<string, unknown>;
+}
+
+/** The run's reports, in dataset order. */
+export interface RenderLog {
+  /** Edits applied, per edited image, in insertion order. */
+  applied: Map<string, AppliedEdit[]>;
+  /** Per-type counts of the input and of the output, over every image written. */
+  before: Record<number, number>;
+  counts: Record<number, number>;
+  /** PNG bytes of the overlay of every edited image. */
+  overlays: Map<string, Uint8Array>;
+  /** Before/after crops of the first edits (at most {@link SHEET_PAIRS}), for the contact sheet. */
+  pairs: BeforeAfter[];
+  /** Each rendered image's method numbers. */
+  extras: Record<string, unknown>[];
+}
+
+export interface RenderLoopOptions {
+  /** Only these images (rendering in parts); default every image of the dataset. */
+  names?: readonly string[];
+  /** Overlays and before/after pairs (default true). */
+  previews?: boolean;
+  /** Target images rendered together (default {@link DEFAULT_WINDOW}). */
+  window?: number;
+  /** Called once per image handed to the writer. */
+  onImage?: (name: string) => void;
+}
+
+/** A job's seed: a hash of the run's seed, the image, the insertion and the stage. */
+export function jobSeed(seed: number, image: string, key: string): number {
+  return hash32(`${seed >>> 0}/${image}/${key}`);
+}
+
+/** Reads donor samples from the unedited input, keeping the last {@link DONOR_CACHE} decoded. */
+export function donorReader(dataset: Dataset): (name: string) => Promise<Sample> {
+  const donors = new Map<string, Promise<Sample>>();
+  return (name: string): Promise<Sample> => {
+    let s = donors.get(name);
+    if (s === undefined) {
+      s = dataset.read(name);
+      if (donors.size >= DONOR_CACHE) donors.delete(donors.keys().next().value!);
+    } else {
+      donors.delete(name); // re-insert: most recently used last
+    }
+    donors.set(name, s);
+    return s;
+  };
+}
+
+/**
+ * The augmented dataset: `manifest` rendered over `dataset` by `method` with `options`, its
+ * inpainting through `engine` (absent for methods that never inpaint). `log()` gives the
+ * reports once every image was read.
+ *
+ * @throws NucleiMixError (when an image is read) naming the image and its insertions when its
+ *   rendering fails, and at once when the manifest names images the dataset lacks.
+ */
+export function renderedSource<O extends object>(
+  dataset: Dataset,
+  manifest: AnyManifest,
+  method: AugmentMethod<O, InsertionBase>,
+  options: O,
+  engine: InpaintEngine | undefined,
+  loop: RenderLoopOptions = {},
+): SampleSource & { log(): RenderLog } {
+  const known = new Set(dataset.names);
+  for (const ins of manifest.insertions) {
+    for (const image of [ins.target.image, ins.donor.image]) {
+      if (!known.has(image)) throw new NucleiMixError(`the manifest names image '${image}', which the dataset does not have`, dataset.root);
+    }
+  }
+  const names = loop.names ?? dataset.names;
+  const byImage = groupByTarget(manifest.insertions);
+  const everyImage = method.rendersEveryImage?.(options) ?? false;
+  const targets = names.filter((n) => everyImage || byImage.has(n));
+  const targetAt = new Map(targets.map((n, i) => [n, i]));
+  const window = Math.max(1, loop.window ?? DEFAULT_WINDOW);
+  const donor = donorReader(dataset);
+  const batcher = engine === undefined ? undefined : new InpaintBatcher(engine);
+  const records = new Map<string, ImageRecord>();
+  const pending = new Map<string, Promise<Sample>>();
+  let started = 0;
+  let sheetFull = false;
+
+  const noEngine: RegionInpainter = async () => {
+    throw new NucleiMixError(`method ${method.name} asked to inpaint but no inpainting engine was given`);
+  };
+
+  async function renderOne(name: string, member: ReturnType<InpaintBatcher['join']> | undefined): Promise<Sample> {
+    const insertions = byImage.get(name) ?? [];
+    try {
+      const original = await dataset.read(name);
+      const inpaint: RegionInpainter =
+        member === undefined
+          ? noEngine
+          : async (image, regions, contextMargin) => {
+              const { jobs, apply } = regionJobs(engine!.input, image, regions, contextMargin);
+              apply(await member.inpaint(jobs));
+            };
+      const rendered = await method.render(original, insertions, { options, seed: manifest.seed, donor, inpaint });
+      member?.leave();
+      return await record(name, original, rendered);
+    } catch (err) {
+      member?.leave();
+      const which = insertions.length > 0 ? `insertion${insertions.length > 1 ? 's' : ''} ${insertions.map((i) => `#${i.index}`).join(', ')}` : 'no insertion';
+      const detail = err instanceof Error ? err.message : String(err);
+      throw new NucleiMixError(`rendering image '${name}' (${which}) failed: ${detail}`);
+    }
+  }
+
+  async function record(name: string, original: Sample, rendered: RenderedImage | undefined): Promise<Sample> {
+    const out = rendered?.sample ?? original;
+    const rec: ImageRecord = { before: countTypes(original), after: countTypes(out) };
+    // An image counts as edited when it changed: an insertion, or other pixels (InsMix's shuffle).
+    if (rendered !== undefined && (rendered.applied.length > 0 || rendered.sample !== original)) rec.applied = rendered.applied;
+    if (rendered !== undefined) {
+      if (rendered.extra !== undefined) rec.extra = rendered.extra;
+      if (loop.previews !== false && rendered.applied.length > 0) {
+        const ov = overlay(out.image, out.labels, rendered.applied);
+        rendered.decorate?.(ov);
+        rec.overlay = await sharp(ov.data, { raw: { width: ov.width, height: ov.height, channels: 3 } }).png().toBuffer();
+        if (!sheetFull) rec.pairs = editPairs(original.image, out.image, rendered.applied).slice(0, SHEET_PAIRS);
+      }
+    }
+    records.set(name, rec);
+    prunePairs();
+    return out;
+  }
+
+  /**
+   * Drops the pairs of images that come (in dataset order) after the first ones holding
+   * {@link SHEET_PAIRS}, once those are all rendered: the sheet is the same whatever order
+   * images finish in, and memory stays bounded.
+   */
+  function prunePairs(): void {
+    if (sheetFull) return;
+    let kept = 0;
+    for (let i = 0; i < targets.length; i++) {
+      const rec = records.get(targets[i]);
+      if (rec === undefined) return;
+      if (kept >= SHEET_PAIRS) {
+        sheetFull = true;
+        for (const later of targets.slice(i)) delete records.get(later)?.pairs;
+        return;
+      } else {
+        kept += rec.pairs?.length ?? 0;
+      }
+    }
+  }
+
+  /** Starts the window of targets from position `at` on, in dataset order, all in one batcher round. */
+  function startWindow(at: number): void {
+    const end = Math.min(targets.length, at + window);
+    // Join every member first, so none of them can run a batch before the window is complete.
+    const members = targets.slice(at, end).map(() => batcher?.join());
+    for (let i = at; i < end; i++) pending.set(targets[i], renderOne(targets[i], members[i - at]));
+    started = end;
+  }
+
+  return {
+    classes: dataset.classes,
+    names,
+    async read(name: string): Promise<Sample> {
+      const at = targetAt.get(name);
+      let sample: Sample;
+      if (at === undefined) {
+        sample = await dataset.read(name);
+        const counts = countTypes(sample);
+        records.set(name, { before: counts, after: counts });
+      } else {
+        if (!pending.has(name)) {
+          if (at < started) throw new NucleiMixError(`image '${name}' was read twice while rendering`);
+          startWindow(at);
+        }
+        sample = await pending.get(name)!;
+        pending.delete(name);
+      }
+      loop.onImage?.(name);
+      return sample;
+    },
+    log(): RenderLog {
+      const log: RenderLog = { applied: new Map(), before: {}, counts: {}, overlays: new Map(), pairs: [], extras: [] };
+      for (const c of dataset.classes) log.counts[c.id] = log.before[c.id] = 0;
+      for (const name of names) {
+        const rec = records.get(name);
+        if (rec === undefined) throw new NucleiMixError(`image '${name}' was never rendered`);
+        for (const [t, n] of Object.entries(rec.before)) log.before[+t] = (log.before[+t] ?? 0) + n;
+        for (const [t, n] of Object.entries(rec.after)) log.counts[+t] = (log.counts[+t] ?? 0) + n;
+        if (rec.applied !== undefined) log.applied.set(name, rec.applied);
+        if (rec.overlay !== undefined) log.overlays.set(name, rec.overlay);
+        for (const p of rec.pairs ?? []) if (log.pairs.length < SHEET_PAIRS) log.pairs.push(p);
+        if (rec.extra !== undefined) log.extras.push(rec.extra);
+      }
+      return log;
+    },
+  };
+}
+
+function countTypes(sample: Sample): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const t of sample.labels.types) out[t] = (out[t] ?? 0) + 1;
+  return out;
+}

@@ -1,0 +1,40 @@
+/**
+ * What a dataset is, by content: the SHA-256 of every data file under its root. Manifests
+ * record it (so a plan names the exact data it was made on) and the feature cache keys on it.
+ * Times and folder names do not count, so a copy of the same data gives the same hashes.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
+
+/** Files and folders nucleimix writes beside an augmented dataset: not data, when that output is read again. */
+const NOT_DATA = new Set(['cache', 'preview', 'report', 'manifest.json', 'stats.json', 'report.html']);
+
+/** Hex SHA-256 of a file's bytes, streamed. */
+export async function fileHash(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * SHA-256 of every file under `root` by path relative to it (`/`-separated, sorted), leaving
+ * out what nucleimix writes beside a dataset (`cache/`, `preview/`, manifest.json, …). A
+ * `root` that is a file gives that one file, by its name.
+ */
+export async function datasetFileHashes(root: string): Promise<Record<string, string>> {
+  if ((await stat(root)).isFile()) return { [basename(root)]: await fileHash(root) };
+  const rels: string[] = [];
+  for (const e of await readdir(root, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const dir = (e as unknown as { parentPath?: string; path?: string }).parentPath ?? (e as unknown as { path: string }).path;
+    const rel = relative(root, join(dir, e.name)).split(sep).join('/');
+    if (NOT_DATA.has(rel.split('/')[0])) continue;
+    rels.push(rel);
+  }
+  rels.sort();
+  const out: Record<string, string> = {};
+  for (const rel of rels) out[rel] = await fileHash(join(root, rel));
+  return out;
+}
