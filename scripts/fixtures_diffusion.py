@@ -6,6 +6,8 @@ model card beside it, in the format src/inpaint/diffusion/model-file.ts reads.
 - tiny-random.onnx (+ .json): a mask-conditioned ε model at S = 32 with random weights (numpy
   seed 0): Concat(x, known, mask) -> Conv 3x3 (7->8) + a timestep term (t/T * w) -> Relu ->
   Conv 3x3 (8->3) -> "eps". Batch axis dynamic. Not a denoiser: it exercises the plumbing.
+- tiny-random-b2.onnx (+ .json): the same model and weights with the batch axis fixed at 2
+  (runs of two, padded: what exporters that fix the batch give).
 - tiny-linear.onnx (+ .json) and tiny-linear-grad.onnx: an unconditional ε model at S = 16,
   eps = k_t * C(x) with C a 3x3 convolution (3->3, zero padding 1, random weights) and
   k_t = 1 + t/(2T); and its MCG gradient model, a hand-written vector-Jacobian product:
@@ -84,7 +86,7 @@ def card(model, path, tile, conditioning, inputs, gradient=None):
         f.write('\n')
 
 
-def tiny_random():
+def tiny_random(batch='N', name='tiny-random.onnx'):
     S = 32
     rng = np.random.default_rng(0)
     w1 = f32(rng.normal(0, 0.15, (8, 7, 3, 3)))
@@ -102,11 +104,11 @@ def tiny_random():
         helper.make_node('Relu', ['h2'], ['h3']),
         helper.make_node('Conv', ['h3', 'w2', 'b2'], ['eps'], pads=[1, 1, 1, 1]),
     ]
-    img = ['N', 3, S, S]
+    img = [batch, 3, S, S]
     graph = helper.make_graph(
         nodes,
         'tiny_random',
-        [tensor('x', img), tensor('t', ['N']), tensor('known', img), tensor('mask', ['N', 1, S, S])],
+        [tensor('x', img), tensor('t', [batch]), tensor('known', img), tensor('mask', [batch, 1, S, S])],
         [tensor('eps', img)],
         initializer=[
             numpy_helper.from_array(w1, 'w1'),
@@ -118,7 +120,7 @@ def tiny_random():
             numpy_helper.from_array(f32(1.0 / T), 'invT'),
         ],
     )
-    model, path = save(graph, 'tiny-random.onnx')
+    model, path = save(graph, name)
     card(model, path, S, 'mask', ['x', 't', 'known', 'mask'])
 
 
@@ -194,6 +196,7 @@ def tiny_linear():
 def main():
     os.makedirs(OUT, exist_ok=True)
     tiny_random()
+    tiny_random(2, 'tiny-random-b2.onnx')
     tiny_linear()
 
 

@@ -59,6 +59,21 @@ test('loads a mask-conditioned model with its card; ε is [B,3,S,S] and each ite
   }
 });
 
+test('a model with a fixed batch axis runs in padded runs of that size, with the same numbers', { timeout: 60_000 }, async () => {
+  const dynamic = await loadDiffusionModel(RANDOM);
+  const fixed = await loadDiffusionModel(join(FIXTURES, 'tiny-random-b2.onnx'));
+  try {
+    const per = 3 * 32 * 32;
+    const x = randomArray(3 * per, 6);
+    const cond = { known: randomArray(3 * per, 7, 0.5), mask: Float32Array.from({ length: 3 * 1024 }, (_, i) => (i % 3 === 0 ? 1 : 0)) };
+    const t = Float32Array.of(999, 3, 250);
+    assert.deepEqual(await fixed.eps(x, t, cond), await dynamic.eps(x, t, cond));
+  } finally {
+    await dynamic.release();
+    await fixed.release();
+  }
+});
+
 test('the gradient model equals finite differences of ‖(1−m)⊙(y − x̂₀(x_t))‖² through the ε model', { timeout: 60_000 }, async () => {
   const model = await loadDiffusionModel(LINEAR);
   try {

@@ -36,7 +36,8 @@ export interface Conditioning {
 
 /**
  * The ε model: x_t [B,3,S,S] and t [B] (integer timesteps as floats) → ε [B,3,S,S]. An
- * unconditional model ignores `cond`; a mask-conditioned one is fed it.
+ * unconditional model ignores `cond`; a mask-conditioned one is fed it. The sampler reuses
+ * `x` and `t` after the returned promise settles: copy them to keep them.
  */
 export type EpsFunction = (x: Float32Array, t: Float32Array, cond: Conditioning) => Promise<Float32Array>;
 
