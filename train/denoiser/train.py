@@ -15,8 +15,8 @@ every `--save-every` seconds, at the end and on SIGTERM/SIGINT. It holds the wei
 their exponential moving average (fp32; what is exported), Adam's moments in bfloat16 (to stay
 under 30 MB; bfloat16 keeps float32's range, so the second moments do not underflow), the
 step, the RNG states of the crop sampler and of torch, the loss curve and the wall time.
-`--resume` continues from it with the architecture and settings it records (a new --steps,
---lr or --batch given on the command line applies from then on).
+`--resume` continues from it with the architecture and settings it records (--steps, and --lr, --batch, --save-every,
+--log-every when given, apply from then on).
 
 Log: one JSON line per `--log-every` steps to stdout and <out>/train-log.jsonl.
 """
@@ -48,8 +48,8 @@ def parse_args(argv=None):
     p.add_argument('--resume', action='store_true', help='continue from <out>/checkpoint.pt')
     p.add_argument('--threads', type=int, default=1, help='torch CPU threads (default 1: OpenMP spin-waits make 2 slower on a busy 2-core machine)')
     p.add_argument('--device', choices=['cpu', 'cuda', 'auto'], default='auto', help='default: cuda when available')
-    p.add_argument('--batch', type=int, default=16)
-    p.add_argument('--lr', type=float, default=5e-4)
+    p.add_argument('--batch', type=int, default=None, help='default 16 (on --resume: the checkpoint\'s)')
+    p.add_argument('--lr', type=float, default=None, help='peak learning rate, default 5e-4 (on --resume: the checkpoint\'s)')
     p.add_argument('--warmup', type=int, default=200, help='linear learning-rate warm-up steps')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--tile', type=int, default=64)
@@ -58,8 +58,8 @@ def parse_args(argv=None):
     p.add_argument('--erase-share', type=float, default=0.5, help='share of erase masks (the rest are rings)')
     p.add_argument('--known-weight', type=float, default=0.1, help='loss weight of known pixels (unknown = 1)')
     p.add_argument('--ema', type=float, default=0.999, help='EMA decay of the exported weights')
-    p.add_argument('--save-every', type=float, default=300, help='seconds between checkpoints')
-    p.add_argument('--log-every', type=int, default=10)
+    p.add_argument('--save-every', type=float, default=None, help='seconds between checkpoints, default 300')
+    p.add_argument('--log-every', type=int, default=None, help='default 10')
     p.add_argument('--export', default='denoiser', help='name of the ONNX + card written at the end ("" for none)')
     return p.parse_args(argv)
 
@@ -99,8 +99,15 @@ def main(argv=None):
             raise SystemExit(f'{ckpt_path}: no checkpoint to resume from')
         ckpt = torch.load(ckpt_path, map_location='cpu')
         config = ckpt['config']
-        config.update({'steps': args.steps, 'lr': args.lr, 'batch': args.batch, 'save_every': args.save_every, 'log_every': args.log_every})
+        config['steps'] = args.steps
+        for key in ('lr', 'batch', 'save_every', 'log_every'):
+            if getattr(args, key) is not None:
+                config[key] = getattr(args, key)
     else:
+        defaults = {'lr': 5e-4, 'batch': 16, 'save_every': 300, 'log_every': 10}
+        for key, value in defaults.items():
+            if getattr(args, key) is None:
+                setattr(args, key, value)
         config = {
             'data': os.path.abspath(args.data), 'tile': args.tile, 'channels': [int(c) for c in args.channels.split(',')],
             'attention': not args.no_attention, 'conditioning': 'mask', 'batch': args.batch, 'lr': args.lr,
