@@ -55,6 +55,13 @@ export interface FormatIO {
   /** True when `root` looks like a dataset of this format. Never throws. */
   detect(root: string): Promise<boolean>;
   /**
+   * Why `root` is not a dataset of this format when it comes close (some of the format's
+   * folders or files are there, but something is wrong with them): one line naming the file
+   * and the problem, paths relative to `root`. Undefined when `root` looks nothing like this
+   * format. Never throws; asked only after every `detect` said no.
+   */
+  diagnose?(root: string): Promise<string | undefined>;
+  /**
    * Opens the dataset at `root`. `classes` is the class list the caller settled on (from a
    * `classes.json` beside the data or `--classes`), if any; without it the reader picks the
    * format's own list.

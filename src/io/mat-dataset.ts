@@ -15,7 +15,7 @@ import { readImageFile, writeImageFile, type ImageFileInfo } from './image-file.
 import { classOf, matVariable } from './mat-arrays.ts';
 import type { MatArray, MatClass, MatFile, MatVariable } from './mat-file.ts';
 import { readMatFile, writeMatFile } from './mat-file.ts';
-import { labelOnlyFiles, matLabelKind, pairImagesWithLabels, type FilePair, type LabelFile } from './paired-folders.ts';
+import { labelOnlyFiles, matLabelKind, matLayoutProblem, pairImagesWithLabels, type FilePair, type LabelFile } from './paired-folders.ts';
 
 /** What the files held besides the labels: kept so that writing them back loses nothing. */
 export interface MatSource {
@@ -117,6 +117,7 @@ export function matFormat<Stored>(codec: MatLabelCodec<Stored>): FormatIO {
     name: codec.format,
     description: codec.description,
     detect: async (root) => (await matLabelKind(root)) === codec.format,
+    diagnose: matLayoutProblem,
     open,
     write,
   };

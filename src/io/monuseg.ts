@@ -36,6 +36,7 @@ import {
   type XmlAnnotation,
 } from './aperio-xml.ts';
 import type { Dataset, FormatIO, Sample, SampleSource } from './dataset.ts';
+import { inRoot, relativeProblem } from './diagnosis.ts';
 import { readImageFile, writeImageFile, type ImageFileInfo } from './image-file.ts';
 import { naturalCompare } from './paired-folders.ts';
 
@@ -224,6 +225,31 @@ async function detectFlavour(root: string, flavour: XmlFlavour): Promise<boolean
   }
 }
 
+/**
+ * Why `root` is not a dataset of `flavour` when it holds .xml files (FormatIO.diagnose): a
+ * pairing error, or a paired XML that is not an Aperio annotation file. Undefined without any
+ * .xml file, or when the files suit the other flavour (whose `detect` accepts them).
+ */
+async function diagnoseFlavour(root: string): Promise<string | undefined> {
+  try {
+    if (!(await isDirectory(root))) return undefined;
+    const { xmls } = await scan(root);
+    if (xmls.size === 0) return undefined;
+    let pairs: XmlPair[];
+    try {
+      pairs = await findXmlPairs(root);
+    } catch (err) {
+      return relativeProblem(err, root);
+    }
+    for (const pair of pairs.slice(0, DETECT_FILES)) {
+      if ((await xmlAnnotationKind(pair.xml)) === undefined) return `${inRoot(root, pair.xml)} is not an Aperio annotation file (no <Annotations> root element)`;
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function readSample(pair: XmlPair, flavour: XmlFlavour, classes: ClassList): Promise<Sample> {
   const [text, { image, info }] = await Promise.all([naming(pair.xml, () => readFile(pair.xml, 'utf8')), readImageFile(pair.image)]);
   const xml = parseAperioXml(text, pair.xml);
@@ -323,6 +349,7 @@ export function xmlFormat(flavour: XmlFlavour): FormatIO {
     name: flavour.name,
     description: flavour.description,
     detect: (root) => detectFlavour(root, flavour),
+    diagnose: diagnoseFlavour,
     open: async (root: string, classes?: ClassList): Promise<Dataset> => {
       const pairs = await findXmlPairs(root);
       const byName = new Map(pairs.map((p) => [p.name, p]));

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CLASS_LISTS, CLASS_MERGES, type ClassList } from '../core/classes.ts';
 import { NucleiMixError } from '../core/errors.ts';
@@ -23,11 +23,32 @@ export interface OpenOptions {
   labelsOnly?: boolean;
 }
 
-/** The format of the dataset at `root`, from its layout. */
+/**
+ * The format of the dataset at `root`, from its layout. When none matches, the error says
+ * why the layouts that came close were rejected (each format's `diagnose`: `no Labels/
+ * folder`, a label file's missing variables, ...) before listing the layouts, so that the
+ * real cause shows without `--format`.
+ */
 export async function detectFormat(root: string): Promise<FormatIO> {
   for (const f of FORMATS) if (await f.detect(root)) return f;
   const layouts = FORMATS.map((f) => `  ${f.name}: ${f.description}`).join('\n');
-  throw new NucleiMixError(`not a dataset nucleimix recognises; the layouts it reads are:\n${layouts}`, root);
+  const why = await whyNoFormat(root);
+  throw new NucleiMixError(`not a dataset nucleimix recognises: ${why}; the layouts it reads are:\n${layouts}`, root);
+}
+
+/** One line on why no format matched `root`: the near misses, grouped by problem. */
+async function whyNoFormat(root: string): Promise<string> {
+  const entries = await readdir(root).catch(() => undefined);
+  if (entries === undefined) return 'it is not a folder';
+  if (entries.filter((e) => !e.startsWith('.')).length === 0) return 'the folder is empty';
+  const byProblem = new Map<string, string[]>();
+  for (const f of FORMATS) {
+    const problem = await f.diagnose?.(root);
+    if (problem === undefined) continue;
+    byProblem.set(problem, [...(byProblem.get(problem) ?? []), f.name]);
+  }
+  if (byProblem.size === 0) return 'it holds none of the folders or files of any layout';
+  return [...byProblem].map(([problem, names]) => `as ${names.join(' or ')}, ${problem}`).join('; ');
 }
 
 /**

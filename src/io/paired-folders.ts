@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { NucleiMixError } from '../core/errors.ts';
+import { inRoot, quotedList, relativeProblem } from './diagnosis.ts';
 import { IMAGE_EXTENSIONS } from './image-file.ts';
 import { readMatFile } from './mat-file.ts';
 
@@ -134,4 +135,49 @@ export async function labelOnlyFiles(root: string, labelExt: string): Promise<La
     }
   }
   return undefined;
+}
+
+/** The variables each `.mat` label format needs (see consep.ts and lizard.ts). */
+const REQUIRED_VARIABLES: readonly (readonly string[])[] = [
+  ['inst_map', 'inst_type'],
+  ['inst_map', 'id', 'class'],
+];
+
+/**
+ * Why `root` is not an `Images/ + Labels/*.mat` dataset although it has one of those folders
+ * (see FormatIO.diagnose): `no Labels/ folder`, a pairing error, or the first label file's
+ * missing variables, e.g. `Labels/train_1.mat has no variable 'inst_type' (it holds
+ * instance_map, classes)`. Undefined when it has neither folder, or nothing is wrong.
+ */
+export async function matLayoutProblem(root: string): Promise<string | undefined> {
+  try {
+    const labelDir = await findLabelDir(root);
+    const imageDirs: string[] = [];
+    for (const e of await readdir(root, { withFileTypes: true })) if (e.isDirectory() && IMAGE_DIRS.test(e.name)) imageDirs.push(e.name);
+    if (labelDir === undefined) return imageDirs.length === 0 ? undefined : `has ${imageDirs.sort()[0]}/ but no Labels/ folder beside it`;
+    let files: LabelFile[];
+    if (imageDirs.length > 0) {
+      try {
+        files = await pairImagesWithLabels(root, '.mat');
+      } catch (err) {
+        return relativeProblem(err, root);
+      }
+    } else {
+      files = (await labelOnlyFiles(root, '.mat')) ?? [];
+      if (files.length === 0) return `no Images/ folder, and ${inRoot(root, labelDir)}/ holds no .mat files`;
+    }
+    const file = files[0];
+    let names: string[];
+    try {
+      names = (await readMatFile(file.label)).variables.map((v) => v.name);
+    } catch (err) {
+      return relativeProblem(err, root);
+    }
+    const missing = REQUIRED_VARIABLES.map((need) => need.filter((v) => !names.includes(v))).sort((a, b) => a.length - b.length)[0];
+    if (missing.length === 0) return undefined;
+    const holds = names.length === 0 ? 'it holds no variables' : `it holds ${names.join(', ')}`;
+    return `${inRoot(root, file.label)} has no variable${missing.length > 1 ? 's' : ''} ${quotedList(missing)} (${holds})`;
+  } catch {
+    return undefined;
+  }
 }

@@ -29,6 +29,7 @@ import { NucleiMixError, check, naming } from '../core/errors.ts';
 import { labelsFromMap, type Labels } from '../core/labels.ts';
 import { createImage, createInstanceMap, type RgbImage } from '../core/raster.ts';
 import type { Dataset, FormatIO, Sample, SampleSource } from './dataset.ts';
+import { relativeProblem } from './diagnosis.ts';
 import {
   createNpyWriter,
   npyFromNumbers,
@@ -109,6 +110,24 @@ export async function locatePannuke(root: string): Promise<PannukeFiles> {
   if ((await isFile(inRoot('images.npy'))) && (await isFile(inRoot('masks.npy')))) {
     return { images: inRoot('images.npy'), masks: inRoot('masks.npy'), types: (await isFile(inRoot('types.npy'))) ? inRoot('types.npy') : undefined };
   }
+  const found = await scanPannuke(root);
+  const images = found['images.npy'];
+  const masks = found['masks.npy'];
+  if (images.length === 0 && masks.length > 0) throw new NucleiMixError(`has ${relative(root, masks[0])} but no images.npy`, root);
+  if (masks.length === 0 && images.length > 0) throw new NucleiMixError(`has ${relative(root, images[0])} but no masks.npy`, root);
+  if (images.length === 0 || masks.length === 0) {
+    throw new NucleiMixError("holds no PanNuke set: expected images.npy and masks.npy in it, or nested as 'Fold 1/images/fold1/images.npy' and 'Fold 1/masks/fold1/masks.npy'", root);
+  }
+  if (images.length > 1 || masks.length > 1) {
+    const sets = images.map((p) => relative(root, p)).join(', ');
+    throw new NucleiMixError(`holds ${Math.max(images.length, masks.length)} PanNuke sets (${sets}); open one of them (e.g. one fold's folder)`, root);
+  }
+  const besides = (p: string) => found['types.npy'].find((t) => dirname(t) === dirname(p));
+  return { images: images[0], masks: masks[0], types: besides(images[0]) ?? besides(masks[0]) };
+}
+
+/** Every images.npy, masks.npy and types.npy up to MAX_DEPTH folders below `root`, sorted. */
+async function scanPannuke(root: string): Promise<Record<string, string[]>> {
   const found: Record<string, string[]> = { 'images.npy': [], 'masks.npy': [], 'types.npy': [] };
   let level = [root];
   let entries = 0;
@@ -127,17 +146,7 @@ export async function locatePannuke(root: string): Promise<PannukeFiles> {
     }
     level = next;
   }
-  const images = found['images.npy'];
-  const masks = found['masks.npy'];
-  if (images.length === 0 || masks.length === 0) {
-    throw new NucleiMixError("holds no PanNuke set: expected images.npy and masks.npy in it, or nested as 'Fold 1/images/fold1/images.npy' and 'Fold 1/masks/fold1/masks.npy'", root);
-  }
-  if (images.length > 1 || masks.length > 1) {
-    const sets = images.map((p) => relative(root, p)).join(', ');
-    throw new NucleiMixError(`holds ${Math.max(images.length, masks.length)} PanNuke sets (${sets}); open one of them (e.g. one fold's folder)`, root);
-  }
-  const besides = (p: string) => found['types.npy'].find((t) => dirname(t) === dirname(p));
-  return { images: images[0], masks: masks[0], types: besides(images[0]) ?? besides(masks[0]) };
+  return found;
 }
 
 async function detect(root: string): Promise<boolean> {
@@ -381,10 +390,23 @@ async function write(dir: string, source: SampleSource): Promise<void> {
   await naming(paths.types, () => writeFile(paths.types, serializeNpy({ descr, shape: [n], data: tissues })));
 }
 
+/** Why `root` is not a PanNuke set when it holds some of PanNuke's files (FormatIO.diagnose). */
+async function diagnose(root: string): Promise<string | undefined> {
+  try {
+    const found = await scanPannuke(root);
+    if (found['images.npy'].length === 0 && found['masks.npy'].length === 0) return undefined;
+    await locatePannuke(root);
+    return undefined;
+  } catch (err) {
+    return relativeProblem(err, root);
+  }
+}
+
 export const pannuke: FormatIO = {
   name: 'pannuke',
   description: 'PanNuke: images.npy (N×H×W×3) + masks.npy (N×H×W×6 instance maps per class) + types.npy (tissue), flat or Fold N/…/foldN nesting',
   detect,
+  diagnose,
   open: (root, classes) => openPannuke(root, classes),
   write,
 };

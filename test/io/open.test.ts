@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { consep } from '../../src/io/consep.ts';
+import { matVariable } from '../../src/io/mat-arrays.ts';
+import { writeMatFile } from '../../src/io/mat-file.ts';
+import { detectFormat, openDataset } from '../../src/io/open.ts';
+import { writeDataset } from '../../src/io/write.ts';
+import { generateDataset } from '../../src/synth/generate.ts';
+import { rejectsNucleiMix } from '../helpers/errors.ts';
+import { tempFolders } from '../helpers/temp.ts';
+
+const temp = tempFolders('nucleimix-open-');
+const synth = generateDataset({ images: 2, width: 128, height: 128, seed: 3 });
+
+/** The first line of the error `detectFormat(root)` throws: the diagnosis, before the layout list. */
+async function diagnosis(root: string): Promise<string> {
+  try {
+    await detectFormat(root);
+  } catch (err) {
+    return (err as Error).message.split('\n')[0];
+  }
+  assert.fail(`${root} was detected`);
+}
+
+test('auto-detection says why a folder that almost matches a layout was rejected', { timeout: 60_000 }, async () => {
+  const empty = await temp.fresh();
+  assert.match(await diagnosis(empty), /not a dataset nucleimix recognises: the folder is empty; the layouts it reads are:$/);
+
+  const unrelated = await temp.fresh();
+  await writeFile(join(unrelated, 'notes.txt'), 'hello');
+  assert.match(await diagnosis(unrelated), /it holds none of the folders or files of any layout/);
+
+  // Images/ without Labels/.
+  const noLabels = await writeDataset(join(await temp.fresh(), 'd'), consep, synth);
+  await rm(join(noLabels, 'Labels'), { recursive: true });
+  assert.match(await diagnosis(noLabels), /as consep or lizard, has Images\/ but no Labels\/ folder beside it;/);
+
+  // A .mat with other keys.
+  const otherKeys = await writeDataset(join(await temp.fresh(), 'd'), consep, synth);
+  for (const name of synth.names) {
+    await writeMatFile(join(otherKeys, 'Labels', `${name}.mat`), {
+      version: '5',
+      header: 'MATLAB 5.0 MAT-file',
+      variables: [matVariable('instance_map', 2, 2, [0, 1, 1, 0], undefined, 'double', false), matVariable('classes', 1, 1, [1], undefined, 'double', false)],
+    });
+  }
+  assert.match(await diagnosis(otherKeys), /as consep or lizard, Labels\/synth_1\.mat has no variables 'inst_map' and 'inst_type' \(it holds instance_map, classes\)/);
+
+  // A label file whose image is missing: the pairing error, relative to the root.
+  const unpaired = await writeDataset(join(await temp.fresh(), 'd'), consep, synth);
+  await rm(join(unpaired, 'Images', 'synth_2.png'));
+  assert.match(await diagnosis(unpaired), /as consep or lizard, Labels\/synth_2\.mat: label file has no image 'synth_2\.\*'/);
+
+  // PanNuke: images.npy without masks.npy.
+  const halfPannuke = await temp.fresh();
+  await mkdir(join(halfPannuke, 'fold1'));
+  await writeFile(join(halfPannuke, 'fold1', 'images.npy'), 'x');
+  assert.match(await diagnosis(halfPannuke), /as pannuke, has fold1\/images\.npy but no masks\.npy/);
+
+  // MoNuSeg / MoNuSAC: an XML without its image.
+  const xml = await temp.fresh();
+  await writeFile(join(xml, 'a.xml'), '<Annotations><Annotation><Regions/></Annotation></Annotations>');
+  assert.match(await diagnosis(xml), /as monusac or monuseg, a\.xml: annotation file has no image 'a'/);
+
+  // openDataset reports the same diagnosis.
+  await rejectsNucleiMix(openDataset(noLabels), /no Labels\/ folder/);
+});
