@@ -8,6 +8,7 @@ import { demoCommand } from './demo.ts';
 import { evalCommand } from './eval.ts';
 import { infoCommand } from './info.ts';
 import { planCommand } from './plan.ts';
+import { realismCommand } from './realism.ts';
 import { renderCommand } from './render.ts';
 import { synthCommand } from './synth.ts';
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   synthCommand(program);
   convertCommand(program);
   evalCommand(program);
+  realismCommand(program);
   demoCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
