@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
+import { entryKindOrOther } from './dir-entries.ts';
 
 /** Files and folders nucleimix writes beside an augmented dataset: not data, when that output is read again. */
 const NOT_DATA = new Set(['cache', 'preview', 'report', 'manifest.json', 'stats.json', 'report.html']);
@@ -27,8 +28,9 @@ export async function datasetFileHashes(root: string): Promise<Record<string, st
   if ((await stat(root)).isFile()) return { [basename(root)]: await fileHash(root) };
   const rels: string[] = [];
   for (const e of await readdir(root, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
     const dir = (e as unknown as { parentPath?: string; path?: string }).parentPath ?? (e as unknown as { path: string }).path;
+    // Links to files are data like the files themselves (datasets are often built of links).
+    if (!e.isFile() && !(e.isSymbolicLink() && (await entryKindOrOther(dir, e)) === 'file')) continue;
     const rel = relative(root, join(dir, e.name)).split(sep).join('/');
     if (NOT_DATA.has(rel.split('/')[0])) continue;
     rels.push(rel);

@@ -37,6 +37,7 @@ import {
 } from './aperio-xml.ts';
 import type { Dataset, FormatIO, Sample, SampleSource } from './dataset.ts';
 import { inRoot, relativeProblem } from './diagnosis.ts';
+import { entryKind } from './dir-entries.ts';
 import { readImageFile, writeImageFile, type ImageFileInfo } from './image-file.ts';
 import { naturalCompare } from './paired-folders.ts';
 
@@ -137,11 +138,12 @@ async function scan(root: string): Promise<{ xmls: Map<string, Found[]>; images:
     for (const e of entries) {
       if (e.name.startsWith('.')) continue;
       const path = join(dir, e.name);
-      const isDir = e.isDirectory() || (e.isSymbolicLink() && (await isDirectory(path)));
-      if (isDir) {
+      const kind = await entryKind(dir, e);
+      if (kind === 'dir') {
         if (depth === 0 && !NOT_DATA.includes(e.name)) await visit(path, e.name, 1);
         continue;
       }
+      if (kind !== 'file') continue;
       const ext = extname(e.name).toLowerCase();
       const name = basename(e.name, extname(e.name));
       if (ext === '.xml') add(xmls, name, { path, dir: rel });

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { NucleiMixError } from '../core/errors.ts';
 import { inRoot, quotedList, relativeProblem } from './diagnosis.ts';
+import { entryKind, entryKindOrOther } from './dir-entries.ts';
 import { IMAGE_EXTENSIONS } from './image-file.ts';
 import { readMatFile } from './mat-file.ts';
 
@@ -28,9 +29,22 @@ async function isDir(path: string): Promise<boolean> {
   }
 }
 
+/** The visible files of `dir`, links to files included; a broken link is an error naming it. */
 async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const names: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (!e.name.startsWith('.') && (await entryKind(dir, e)) === 'file') names.push(e.name);
+  }
+  return names.sort();
+}
+
+/** The image folders of `root` (links to folders included), by name, sorted. */
+async function imageDirNames(root: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const e of await readdir(root, { withFileTypes: true })) {
+    if (IMAGE_DIRS.test(e.name) && (await entryKindOrOther(root, e)) === 'dir') names.push(e.name);
+  }
+  return names.sort();
 }
 
 /** The label folder of an `Images/ + Labels/` dataset at `root`, or undefined. */
@@ -47,12 +61,8 @@ export async function findLabelDir(root: string): Promise<string | undefined> {
 export async function pairImagesWithLabels(root: string, labelExt: string): Promise<FilePair[]> {
   const labelDir = await findLabelDir(root);
   if (labelDir === undefined) throw new NucleiMixError(`no Labels/ folder`, root);
-  const imageDirs: string[] = [];
-  for (const e of await readdir(root, { withFileTypes: true })) {
-    if (e.isDirectory() && IMAGE_DIRS.test(e.name)) imageDirs.push(join(root, e.name));
-  }
+  const imageDirs = (await imageDirNames(root)).map((d) => join(root, d));
   if (imageDirs.length === 0) throw new NucleiMixError(`no Images/ folder`, root);
-  imageDirs.sort();
 
   const images = new Map<string, string>();
   for (const dir of imageDirs) {
@@ -123,7 +133,7 @@ export async function matLabelKind(root: string): Promise<'consep' | 'lizard' | 
  */
 export async function labelOnlyFiles(root: string, labelExt: string): Promise<LabelFile[] | undefined> {
   try {
-    for (const e of await readdir(root, { withFileTypes: true })) if (e.isDirectory() && IMAGE_DIRS.test(e.name)) return undefined;
+    if ((await imageDirNames(root)).length > 0) return undefined;
   } catch {
     return undefined;
   }
@@ -152,9 +162,8 @@ const REQUIRED_VARIABLES: readonly (readonly string[])[] = [
 export async function matLayoutProblem(root: string): Promise<string | undefined> {
   try {
     const labelDir = await findLabelDir(root);
-    const imageDirs: string[] = [];
-    for (const e of await readdir(root, { withFileTypes: true })) if (e.isDirectory() && IMAGE_DIRS.test(e.name)) imageDirs.push(e.name);
-    if (labelDir === undefined) return imageDirs.length === 0 ? undefined : `has ${imageDirs.sort()[0]}/ but no Labels/ folder beside it`;
+    const imageDirs = await imageDirNames(root);
+    if (labelDir === undefined) return imageDirs.length === 0 ? undefined : `has ${imageDirs[0]}/ but no Labels/ folder beside it`;
     let files: LabelFile[];
     if (imageDirs.length > 0) {
       try {

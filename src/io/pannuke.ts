@@ -30,6 +30,7 @@ import { labelsFromMap, type Labels } from '../core/labels.ts';
 import { createImage, createInstanceMap, type RgbImage } from '../core/raster.ts';
 import type { Dataset, FormatIO, Sample, SampleSource } from './dataset.ts';
 import { relativeProblem } from './diagnosis.ts';
+import { entryKindOrOther } from './dir-entries.ts';
 import {
   createNpyWriter,
   npyFromNumbers,
@@ -139,7 +140,8 @@ async function scanPannuke(root: string): Promise<Record<string, string[]>> {
       for (const e of list) {
         if (++entries > MAX_ENTRIES) break;
         const path = join(dir, e.name);
-        if (e.isDirectory()) {
+        const kind = await entryKindOrOther(dir, e);
+        if (kind === 'dir') {
           if (depth < MAX_DEPTH) next.push(path);
         } else if (found[e.name] !== undefined && (await isFile(path))) found[e.name].push(path);
       }

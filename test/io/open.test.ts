@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { consep } from '../../src/io/consep.ts';
+import { datasetFileHashes } from '../../src/io/file-hashes.ts';
 import { matVariable } from '../../src/io/mat-arrays.ts';
 import { writeMatFile } from '../../src/io/mat-file.ts';
 import { detectFormat, openDataset } from '../../src/io/open.ts';
@@ -66,4 +67,37 @@ test('auto-detection says why a folder that almost matches a layout was rejected
 
   // openDataset reports the same diagnosis.
   await rejectsNucleiMix(openDataset(noLabels), /no Labels\/ folder/);
+});
+
+test('symbolic links to images, label files and folders are followed; a broken one is named', { timeout: 60_000 }, async () => {
+  const real = await writeDataset(join(await temp.fresh(), 'real'), consep, synth);
+  const want = await (await openDataset(real)).read('synth_1');
+
+  // Images/*.png and Labels/*.mat as links to the files.
+  const linked = join(await temp.fresh(), 'linked');
+  for (const sub of ['Images', 'Labels']) {
+    await mkdir(join(linked, sub), { recursive: true });
+    for (const f of await readdir(join(real, sub))) await symlink(join(real, sub, f), join(linked, sub, f));
+  }
+  const ds = await openDataset(linked);
+  assert.equal(ds.format, 'consep');
+  assert.deepEqual(ds.names, ['synth_1', 'synth_2']);
+  const got = await ds.read('synth_1');
+  assert.deepEqual(got.image.data, want.image.data);
+  assert.deepEqual(got.labels.inst.data, want.labels.inst.data);
+  // The dataset's content hashes count linked files like files.
+  assert.deepEqual(Object.keys(await datasetFileHashes(linked)).sort(), Object.keys(await datasetFileHashes(real)).filter((k) => k !== 'classes.json').sort());
+
+  // Images/ and Labels/ themselves as links to folders.
+  const linkedDirs = join(await temp.fresh(), 'dirs');
+  await mkdir(linkedDirs);
+  await symlink(join(real, 'Images'), join(linkedDirs, 'Images'));
+  await symlink(join(real, 'Labels'), join(linkedDirs, 'Labels'));
+  assert.deepEqual((await openDataset(linkedDirs)).names, ['synth_1', 'synth_2']);
+
+  // A broken link is named, with its target, by detection and by --format.
+  await rm(join(linked, 'Images', 'synth_2.png'));
+  await symlink(join(real, 'Images', 'gone.png'), join(linked, 'Images', 'synth_2.png'));
+  await rejectsNucleiMix(openDataset(linked), /Images\/synth_2\.png: a broken symbolic link \(to .*gone\.png\)/);
+  await rejectsNucleiMix(openDataset(linked, { format: 'consep' }), /linked\/Images\/synth_2\.png: a broken symbolic link \(to .*gone\.png\)/);
 });
