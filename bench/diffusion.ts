@@ -4,8 +4,8 @@
  * Measures, for the model at models/denoiser/denoiser.onnx (else the tiny test fixture, or
  * the path given): ms per ε forward and ms per inpainting job at batches of 1, 8 and 16 with
  * `steps` DDIM steps (a job = one stage of one insertion: erase or ring), on crops of a
- * generated H&E tile; and model FLOPs per forward (the card's `flops`, else counted from the
- * ONNX graph by scripts/onnx_flops.py).
+ * generated H&E tile; and model FLOPs per forward, counted from one profiled run
+ * (src/inpaint/diffusion/flops.ts).
  *
  * The official scheme, for comparison: NucleiMix runs guided-diffusion's 256×256 ImageNet UNet
  * (openai/guided-diffusion `256x256_diffusion_uncond.pt`: 256 channels, channel_mult
@@ -18,13 +18,14 @@
  *
  * Usage: node --import tsx bench/diffusion.ts [model.onnx] [steps=20]
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cropCentred } from '../src/core/crop.ts';
 import { createImage } from '../src/core/raster.ts';
 import { createDiffusionEngine } from '../src/inpaint/diffusion/engine.ts';
-import { cardPath, loadDiffusionModel } from '../src/inpaint/diffusion/model-file.ts';
+import { countFlops } from '../src/inpaint/diffusion/flops.ts';
+import { loadDiffusionModel } from '../src/inpaint/diffusion/model-file.ts';
 import type { InpaintJob } from '../src/inpaint/engine.ts';
 import { generateSample } from '../src/synth/generate.ts';
 
@@ -33,13 +34,6 @@ const shipped = root('models/denoiser/denoiser.onnx');
 const modelPath = process.argv[2] ?? (existsSync(shipped) ? shipped : root('test/fixtures/diffusion/tiny-random.onnx'));
 const steps = Number(process.argv[3] ?? 20);
 
-/** FLOPs (2 × multiply-adds) of one forward of one item, from the card or the graph. */
-function modelFlops(path: string, cardFlops: number | undefined): number | undefined {
-  if (cardFlops !== undefined) return cardFlops;
-  const r = spawnSync('/usr/bin/python3', [root('scripts/onnx_flops.py'), path], { encoding: 'utf8' });
-  if (r.status !== 0) return undefined;
-  return (JSON.parse(r.stdout) as { flops: number }).flops;
-}
 
 /**
  * FLOPs of one forward of guided-diffusion's UNet (Dhariwal & Nichol 2021) at `size`², counted
@@ -110,8 +104,8 @@ function g(flops: number): string {
 const model = await loadDiffusionModel(modelPath);
 const { card } = model;
 const S = card.tile;
-const flops = modelFlops(modelPath, card.flops);
-const gradFlops = card.gradient !== null ? modelFlops(cardPath(modelPath).replace(/[^/]*$/, card.gradient), undefined) : 0;
+const flops = await countFlops(modelPath);
+const gradFlops = card.gradient !== null ? await countFlops(join(dirname(modelPath), card.gradient)) : 0;
 
 const tile = generateSample({ name: 'bench', width: 512, height: 512, seed: 3 }).image;
 const job = (k: number): InpaintJob => {
@@ -125,7 +119,7 @@ const job = (k: number): InpaintJob => {
 };
 
 console.log(`model ${modelPath}`);
-console.log(`  tile ${S}², conditioning ${card.conditioning}, ${card.parameters ?? '?'} parameters, ${flops !== undefined ? g(flops) : '? (no flops in the card, no python3-onnx)'} per forward${card.gradient !== null ? `, gradient model ${gradFlops !== undefined ? g(gradFlops) : '?'}` : ''}`);
+console.log(`  tile ${S}², conditioning ${card.conditioning}, ${card.parameters ?? '?'} parameters, ${g(flops)} per forward${card.gradient !== null ? `, gradient model ${g(gradFlops)}` : ''}`);
 console.log(`  ${steps} DDIM steps, η 0, data consistency on, CPU\n`);
 console.log('batch   ms/forward   ms/forward/job   ms/job (one stage)   jobs/s');
 for (const B of [1, 8, 16]) {
@@ -155,9 +149,9 @@ const adm = admUnetFlops(256, 256, [1, 1, 2, 2, 4, 4], 2, [32, 16, 8], 64, 6);
 const officialStep = 3 * adm; // forward + MCG's backward (≈ 2 forwards)
 const officialStage = 250 * officialStep;
 console.log(`\nFLOPs per insertion (2 stages: erase, then ring)`);
-if (flops !== undefined) {
-  const ours = 2 * steps * (flops + (gradFlops ?? 0));
-  console.log(`  ours:     2 × ${steps} steps × ${g(flops + (gradFlops ?? 0))} = ${g(ours)}`);
+{
+  const ours = 2 * steps * (flops + gradFlops);
+  console.log(`  ours:     2 × ${steps} steps × ${g(flops + gradFlops)} = ${g(ours)}`);
   console.log(`  official: guided-diffusion 256² UNet ${g(adm)} per forward (counted); ×3 with MCG's backward; 250 DDIM steps`);
   console.log(`            one 256² tile per stage: 2 × 250 × ${g(officialStep)} = ${g(2 * officialStage)}  (${(2 * officialStage / ours).toExponential(2)}× ours)`);
   console.log(`            every tile of a 1000² image per stage (16): ${g(32 * officialStage)}, shared by the image's insertions`);
