@@ -1,8 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CLASS_LISTS, CLASS_MERGES, type ClassList } from '../core/classes.ts';
+import { CLASS_LISTS, CLASS_MERGES, type ClassList, type ClassMerge } from '../core/classes.ts';
 import { NucleiMixError } from '../core/errors.ts';
-import { readClassesFile } from './classes-file.ts';
+import { CLASSES_FILE, readClassesFile } from './classes-file.ts';
 import type { Dataset, FormatIO } from './dataset.ts';
 import { FORMATS, formatByName } from './formats.ts';
 import { validateSample } from './validate.ts';
@@ -51,6 +51,45 @@ async function whyNoFormat(root: string): Promise<string> {
   return [...byProblem].map(([problem, names]) => `as ${names.join(' or ')}, ${problem}`).join('; ');
 }
 
+/*
+ * A merge maps type numbers, so applied to data that is merged already it silently corrupts
+ * it (CoNSeP's 4 merged types read as raw: epithelial 3 + spindle 4 → epithelial, spindle
+ * → 0). Before merging, openDataset therefore refuses data that cannot be raw:
+ * - a class list (classes.json, or --classes) whose names are not the merge's raw ones;
+ * - without one, data whose own inferred class list (CoNSeP: from its largest type) is the
+ *   merged list, is no longer than the merged one, or is longer than the raw one: a raw
+ *   CoNSeP set uses types 5–7 (fibroblast, muscle, endothelial), a merged one stops at 4.
+ * `--classes consep` (the raw list, by name) states that the data is raw and skips the data
+ * check. Labels-only folders (predictions) skip it too: a model may never predict some raw
+ * types, so their absence proves nothing there.
+ */
+
+/** Refuses `merge` when `list` (from `where`) does not name the merge's raw classes. */
+function refuseMergedNames(merge: ClassMerge, list: ClassList, where: string, path: string): void {
+  if (sameNames(list, merge.from)) return;
+  const names = list.map((c) => c.name).join(', ');
+  const already = sameNames(list, merge.to) ? 'the data is merged already' : `the merge expects the raw classes (${merge.from.map((c) => c.name).join(', ')})`;
+  throw new NucleiMixError(`--merge ${merge.name}: ${where} names the classes ${names}, so ${already}; drop --merge (merging twice would corrupt the types)`, path);
+}
+
+/** Refuses `merge` when the data's own class list shows it cannot be raw (see above). */
+function refuseMergedData(merge: ClassMerge, inferred: ClassList, path: string): void {
+  const largest = inferred.length;
+  let why: string | undefined;
+  if (sameNames(inferred, merge.to) || largest <= merge.to.length) {
+    why = `uses no type above ${largest}, as a set already merged to ${merge.to.length} classes (${merge.to.map((c) => c.name).join(', ')}) would, while raw data has types up to ${merge.from.length}`;
+  } else if (largest > merge.from.length) {
+    why = `uses types up to ${largest}, beyond the ${merge.from.length} raw types the merge maps`;
+  }
+  if (why === undefined) return;
+  const raw = Object.keys(CLASS_LISTS).find((k) => CLASS_LISTS[k] === merge.from) ?? 'NAME';
+  throw new NucleiMixError(`--merge ${merge.name}: the data ${why}; drop --merge if it is merged already, or pass --classes ${raw} to state that it is raw (merging twice would corrupt the types)`, path);
+}
+
+function sameNames(a: ClassList, b: ClassList): boolean {
+  return a.length === b.length && a.every((c, i) => c.id === b[i].id && c.name.toLowerCase() === b[i].name.toLowerCase());
+}
+
 /**
  * Opens a dataset: detects its format, settles its class list, and wraps `read` so that every
  * sample is validated (and merged, with `merge`) before anyone sees it.
@@ -76,12 +115,18 @@ export async function openDataset(path: string, options: OpenOptions = {}): Prom
   }
   let classes: ClassList | undefined = options.classList;
   if (classes !== undefined) {
-    // settled by the caller
+    // settled by the caller (who opened the dataset, and checked any merge, before)
   } else if (options.classes !== undefined) {
     classes = CLASS_LISTS[options.classes];
     if (classes === undefined) throw new NucleiMixError(`unknown class list '${options.classes}' (known: ${Object.keys(CLASS_LISTS).join(', ')})`);
+    if (merge !== undefined) refuseMergedNames(merge, classes, `--classes ${options.classes}`, path);
   } else {
-    classes = (await readClassesFile(root)) ?? merge?.from;
+    const file = await readClassesFile(root);
+    if (merge !== undefined && file !== undefined) refuseMergedNames(merge, file, CLASSES_FILE, path);
+    if (merge !== undefined && file === undefined && !options.labelsOnly) {
+      refuseMergedData(merge, (await format.open(root)).classes, path);
+    }
+    classes = file ?? merge?.from;
   }
   const dataset = await format.open(root, classes);
   if (dataset.labelsOnly && !options.labelsOnly) {

@@ -101,3 +101,19 @@ test('symbolic links to images, label files and folders are followed; a broken o
   await rejectsNucleiMix(openDataset(linked), /Images\/synth_2\.png: a broken symbolic link \(to .*gone\.png\)/);
   await rejectsNucleiMix(openDataset(linked, { format: 'consep' }), /linked\/Images\/synth_2\.png: a broken symbolic link \(to .*gone\.png\)/);
 });
+
+test('--merge refuses data that is merged already (classes.json, --classes, or types that cannot be raw)', { timeout: 60_000 }, async () => {
+  // Generated data uses the merged CoNSeP classes (types 1..4) and writes classes.json.
+  const merged = await writeDataset(join(await temp.fresh(), 'merged'), consep, synth);
+  await rejectsNucleiMix(openDataset(merged, { merge: 'consep' }), /--merge consep: classes\.json names the classes other, inflammatory, epithelial, spindle, so the data is merged already; drop --merge/);
+  await rejectsNucleiMix(openDataset(merged, { merge: 'consep', classes: 'consep-merged' }), /--classes consep-merged names the classes .*merged already/);
+  await rejectsNucleiMix(openDataset(merged, { merge: 'consep', classes: 'pannuke' }), /the merge expects the raw classes \(other, inflammatory, healthy epithelial/);
+  // Without classes.json (like the shared CoNSeP split): types 1..4 only cannot be raw CoNSeP.
+  await rm(join(merged, 'classes.json'));
+  await rejectsNucleiMix(openDataset(merged, { merge: 'consep' }), /--merge consep: the data uses no type above 4.*pass --classes consep to state that it is raw/);
+  // Stating the raw classes overrides the data check (and merges as asked).
+  const forced = await openDataset(merged, { merge: 'consep', classes: 'consep' });
+  assert.equal(forced.classes.length, 4);
+  // Opening without --merge is unaffected.
+  assert.equal((await openDataset(merged)).classes.length, 4);
+});
