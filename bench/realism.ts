@@ -5,15 +5,16 @@
  *     writes the deliberately bad insertion: N real nuclei of type T (default 1, 300), each
  *     chosen uniformly from the whole dataset, pasted pixel for pixel (no blending) at a
  *     uniformly random place of a uniformly random image — on tissue or glass alike — where it
- *     covers no nucleus (up to 1000 tries each). No manifest: `realism` then finds the
- *     insertions by comparing labels, which exercises that path too.
+ *     covers no nucleus (up to 1000 tries each). Writes a minimal manifest.json (insertion
+ *     centres and donors) so that `realism` keeps each copy in its donor's fold.
  *
  *   node --import tsx bench/realism.ts measure <original> <augmented>… [--seed S]
  *     runs the realism test on each augmented dataset and prints one table row per dataset
  *     and type, with the time it took.
  */
 import { performance } from 'node:perf_hooks';
-import { basename } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { labelsFromMap, instanceStats } from '../src/core/labels.ts';
 import { cloneRaster } from '../src/core/raster.ts';
 import { createRng } from '../src/core/rng.ts';
@@ -36,24 +37,28 @@ function flag(args: string[], name: string, fallback: number): number {
 async function badPaste(originalPath: string, out: string, type: number, k: number, seed: number): Promise<void> {
   const original = await openDataset(originalPath);
   const rng = createRng(seed);
-  const donors: NucleusCrop[] = [];
+  const donors: { crop: NucleusCrop; image: string; id: number; cx: number; cy: number }[] = [];
   for (const name of original.names) {
     const s = await original.read(name);
     const stats = instanceStats(s.labels.inst);
     const typeOf = new Map<number, number>();
     s.labels.ids.forEach((id, i) => typeOf.set(id, s.labels.types[i]));
     stats.ids.forEach((id, i) => {
-      if (typeOf.get(id) === type) donors.push(cropNucleus(s.image, s.labels.inst, id, stats.bboxes.subarray(4 * i, 4 * i + 4)));
+      if (typeOf.get(id) !== type) return;
+      const box = stats.bboxes.subarray(4 * i, 4 * i + 4);
+      const crop = cropNucleus(s.image, s.labels.inst, id, box);
+      donors.push({ crop, image: name, id, cx: stats.centroids[2 * i] - box[0], cy: stats.centroids[2 * i + 1] - box[1] });
     });
   }
   if (donors.length === 0) throw new Error(`no nuclei of type ${type} in ${originalPath}`);
   // Every draw is made up front, so the output does not depend on the order images are written.
-  const byImage = new Map<string, NucleusCrop[]>();
+  const byImage = new Map<string, (typeof donors)[number][]>();
   for (let i = 0; i < k; i++) {
     const name = original.names[rng.int(original.names.length)];
     byImage.set(name, [...(byImage.get(name) ?? []), donors[rng.int(donors.length)]]);
   }
   let failed = 0;
+  const insertions: unknown[] = [];
   const source: SampleSource = {
     classes: original.classes,
     names: original.names,
@@ -67,7 +72,8 @@ async function badPaste(originalPath: string, out: string, type: number, k: numb
       s.labels.ids.forEach((id, i) => typeOf.set(id, s.labels.types[i]));
       let next = s.labels.ids.length === 0 ? 1 : s.labels.ids[s.labels.ids.length - 1] + 1;
       const place = createRng(seed).fork(name);
-      for (const crop of crops) {
+      for (const donor of crops) {
+        const crop = donor.crop;
         let tries = 0;
         let x0 = 0;
         let y0 = 0;
@@ -80,12 +86,16 @@ async function badPaste(originalPath: string, out: string, type: number, k: numb
           continue;
         }
         pasteCrop(image, inst, crop, x0, y0, next);
+        insertions.push({ rareType: type, target: { image: name, kind: 'random', x: x0 + donor.cx, y: y0 + donor.cy }, donor: { image: donor.image, id: donor.id, type } });
         typeOf.set(next++, type);
       }
       return editedSample(s, image, labelsFromMap(inst, (id) => typeOf.get(id)!));
     },
   };
-  await writeDataset(out, formatByName(original.format)!, source, { inputs: [originalPath] });
+  await writeDataset(out, formatByName(original.format)!, source, {
+    inputs: [originalPath],
+    extras: (tmp) => writeFile(join(tmp, 'manifest.json'), JSON.stringify({ tool: 'nucleimix bench/realism.ts', method: 'unblended-paste', seed, rareTypes: [type], k, insertions: insertions.map((r, index) => ({ index, ...(r as object) })) }, null, 1) + '\n'),
+  });
   console.log(`wrote ${out}: ${k - failed} nuclei of type ${type} pasted unblended at random places (${failed} found no free place); seed ${seed}`);
 }
 

@@ -14,6 +14,13 @@ export interface FeatureRows {
   data: Float64Array;
   n: number;
   p: number;
+  /**
+   * n group ids, when rows are not independent: rows of one group are kept in one fold. A
+   * copy's rings can repeat its donor's (CutMix pastes the donor's surroundings too); in
+   * different folds with opposite labels, the forest would learn each from the other and score
+   * both wrong, pulling the AUC below 0.5.
+   */
+  groups?: Int32Array;
 }
 
 export interface ClassifierTestOptions {
@@ -34,17 +41,47 @@ export interface AucEstimate {
 
 /**
  * Stratified fold of each sample: each class is shuffled and dealt round-robin into `k`
- * folds, so every fold holds ⌊n_c / k⌋ or ⌈n_c / k⌉ of class c.
+ * folds, so every fold holds ⌊n_c / k⌋ or ⌈n_c / k⌉ of class c. With `groups`, whole groups
+ * are dealt instead (largest first, ties in seeded random order), each to the fold it leaves
+ * least unbalanced: the greedy of scikit-learn's StratifiedGroupKFold.
  *
  * @returns n fold numbers in 0..k−1
  */
-export function stratifiedFolds(labels: ArrayLike<number>, k: number, rng: Rng): Int32Array {
+export function stratifiedFolds(labels: ArrayLike<number>, k: number, rng: Rng, groups?: ArrayLike<number>): Int32Array {
   const folds = new Int32Array(labels.length);
-  for (const c of [0, 1]) {
-    const members: number[] = [];
-    for (let i = 0; i < labels.length; i++) if (labels[i] === c) members.push(i);
-    shuffle(members, rng);
-    members.forEach((i, r) => (folds[i] = r % k));
+  if (groups === undefined) {
+    for (const c of [0, 1]) {
+      const members: number[] = [];
+      for (let i = 0; i < labels.length; i++) if (labels[i] === c) members.push(i);
+      shuffle(members, rng);
+      members.forEach((i, r) => (folds[i] = r % k));
+    }
+    return folds;
+  }
+  const byGroup = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) byGroup.set(groups[i], [...(byGroup.get(groups[i]) ?? []), i]);
+  const list = shuffle([...byGroup.values()], rng).map((members) => ({ members, pos: members.filter((i) => labels[i] === 1).length }));
+  list.sort((a, b) => b.members.length - a.members.length); // stable: shuffled order among equals
+  let totalPos = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i] === 1) totalPos++;
+  const totalNeg = Math.max(1, labels.length - totalPos);
+  totalPos = Math.max(1, totalPos);
+  const pos = new Float64Array(k);
+  const neg = new Float64Array(k);
+  for (const g of list) {
+    const gNeg = g.members.length - g.pos;
+    let best = 0;
+    let bestCost = Infinity;
+    for (let f = 0; f < k; f++) {
+      const cost = (pos[f] + g.pos) / totalPos + (neg[f] + gNeg) / totalNeg;
+      if (cost < bestCost) {
+        bestCost = cost;
+        best = f;
+      }
+    }
+    pos[best] += g.pos;
+    neg[best] += gNeg;
+    for (const i of g.members) folds[i] = best;
   }
   return folds;
 }
@@ -64,7 +101,7 @@ export function selectColumns(rows: FeatureRows, columns?: readonly number[]): F
   const p = columns.length;
   const data = new Float64Array(rows.n * p);
   for (let i = 0; i < rows.n; i++) for (let j = 0; j < p; j++) data[i * p + j] = rows.data[i * rows.p + columns[j]];
-  return { data, n: rows.n, p };
+  return { data, n: rows.n, p, groups: rows.groups };
 }
 
 /**
@@ -75,7 +112,7 @@ export function selectColumns(rows: FeatureRows, columns?: readonly number[]): F
  */
 export function outOfFoldScores(x: FeatureRows, labels: Uint8Array, rng: Rng, options: ClassifierTestOptions = {}): Float64Array {
   const k = options.folds ?? 5;
-  const folds = stratifiedFolds(labels, k, rng.fork('folds'));
+  const folds = stratifiedFolds(labels, k, rng.fork('folds'), x.groups);
   const scores = new Float64Array(x.n);
   for (let f = 0; f < k; f++) {
     const train: number[] = [];
@@ -100,7 +137,14 @@ function concat(a: FeatureRows, b: FeatureRows): FeatureRows {
   const data = new Float64Array((a.n + b.n) * a.p);
   data.set(a.data.subarray(0, a.n * a.p));
   data.set(b.data.subarray(0, b.n * b.p), a.n * a.p);
-  return { data, n: a.n + b.n, p: a.p };
+  if (a.groups === undefined && b.groups === undefined) return { data, n: a.n + b.n, p: a.p };
+  // Rows without a group each get one of their own, after every id given.
+  let next = 0;
+  for (const g of [a.groups, b.groups]) if (g !== undefined) for (const v of g) next = Math.max(next, v + 1);
+  const groups = new Int32Array(a.n + b.n);
+  for (let i = 0; i < a.n; i++) groups[i] = a.groups?.[i] ?? next++;
+  for (let i = 0; i < b.n; i++) groups[a.n + i] = b.groups?.[i] ?? next++;
+  return { data, n: a.n + b.n, p: a.p, groups };
 }
 
 function checkSizes(nA: number, nB: number, folds: number): void {

@@ -13,6 +13,8 @@ export interface InsertionPoint {
   x: number;
   y: number;
   rareType: number;
+  /** The real nucleus copied (image, id as read), when the manifest says. */
+  donor?: { image: string; id: number };
 }
 
 /** The insertions of `augmented/manifest.json`, or undefined when the folder has none. */
@@ -33,12 +35,14 @@ export async function readInsertionPoints(augmented: string): Promise<InsertionP
   const insertions = (json as { insertions?: unknown }).insertions;
   if (!Array.isArray(insertions)) throw new NucleiMixError('has no insertions[] list', file);
   return insertions.map((r: unknown, i) => {
-    const rec = r as { rareType?: unknown; target?: { image?: unknown; x?: unknown; y?: unknown } };
+    const rec = r as { rareType?: unknown; target?: { image?: unknown; x?: unknown; y?: unknown }; donor?: { image?: unknown; id?: unknown } };
     const t = rec?.target;
     if (typeof t?.image !== 'string' || typeof t.x !== 'number' || typeof t.y !== 'number' || typeof rec.rareType !== 'number') {
       throw new NucleiMixError(`insertion ${i} lacks target.image, target.x, target.y or rareType`, file);
     }
-    return { image: t.image, x: t.x, y: t.y, rareType: rec.rareType };
+    const point: InsertionPoint = { image: t.image, x: t.x, y: t.y, rareType: rec.rareType };
+    if (typeof rec.donor?.image === 'string' && typeof rec.donor.id === 'number') point.donor = { image: rec.donor.image, id: rec.donor.id };
+    return point;
   });
 }
 
@@ -81,9 +85,10 @@ export const SEARCH_RADIUS = 3;
  * insertion covered it) or whose nucleus another point already claimed counts as missed. Without: every instance of that type
  * that is not pixel for pixel an original instance.
  *
- * @returns instance ids of `augmented`, ascending, and the points missed
+ * @returns instance ids of `augmented`, ascending, each with its insertion point (manifest
+ *   only), and the number of points missed
  */
-export function insertedInstances(original: Labels, augmented: Labels, augStats: InstanceStats, origAreas: Map<number, number>, type: number, points?: readonly InsertionPoint[]): { ids: number[]; missed: number } {
+export function insertedInstances(original: Labels, augmented: Labels, augStats: InstanceStats, origAreas: Map<number, number>, type: number, points?: readonly InsertionPoint[]): { found: { id: number; point?: InsertionPoint }[]; missed: number } {
   const index = new Map<number, number>();
   augStats.ids.forEach((id, i) => index.set(id, i));
   const typeOf = new Map<number, number>();
@@ -98,9 +103,9 @@ export function insertedInstances(original: Labels, augmented: Labels, augStats:
     }
     return v;
   };
-  if (points === undefined) return { ids: Array.from(augStats.ids).filter(isNew), missed: 0 };
+  if (points === undefined) return { found: Array.from(augStats.ids).filter(isNew).map((id) => ({ id })), missed: 0 };
   const { width: w, height: h, data } = augmented.inst;
-  const found = new Set<number>();
+  const found = new Map<number, InsertionPoint>();
   let missed = 0;
   for (const pt of points) {
     if (pt.rareType !== type) continue;
@@ -122,7 +127,7 @@ export function insertedInstances(original: Labels, augmented: Labels, augStats:
       }
     }
     if (best === 0 || found.has(best)) missed++;
-    else found.add(best);
+    else found.set(best, pt);
   }
-  return { ids: [...found].sort((a, b) => a - b), missed };
+  return { found: [...found].sort((a, b) => a[0] - b[0]).map(([id, point]) => ({ id, point })), missed };
 }

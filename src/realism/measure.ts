@@ -76,22 +76,23 @@ function sameClasses(a: ClassList, b: ClassList): boolean {
   return a.length === b.length && a.every((c, i) => c.id === b[i].id && c.name === b[i].name);
 }
 
-/** Growable rows of features. */
+/** Growable rows of features, each with the key of its group (the real nucleus it is or copies). */
 class RowBuffer {
   private chunks: Float64Array[] = [];
-  add(row: Float64Array): void {
+  private keys: string[] = [];
+  add(row: Float64Array, key: string): void {
     this.chunks.push(row);
+    this.keys.push(key);
   }
   get n(): number {
     return this.chunks.length;
   }
-  /** The rows at `which` (default all), packed. */
-  rows(which?: readonly number[]): FeatureRows {
+  /** The rows at `which`, packed, with group ids from `groupId`. */
+  rows(which: readonly number[], groupId: (key: string) => number): FeatureRows {
     const p = FEATURE_NAMES.length;
-    const idx = which ?? this.chunks.map((_, i) => i);
-    const data = new Float64Array(idx.length * p);
-    idx.forEach((i, r) => data.set(this.chunks[i], r * p));
-    return { data, n: idx.length, p };
+    const data = new Float64Array(which.length * p);
+    which.forEach((i, r) => data.set(this.chunks[i], r * p));
+    return { data, n: which.length, p, groups: Int32Array.from(which, (i) => groupId(this.keys[i])) };
   }
 }
 
@@ -106,7 +107,9 @@ function subsample(total: number, n: number, rng: Rng): number[] {
  * Measures the realism of the nuclei inserted into `augmented` against the real ones of
  * `original`. Both must hold the same images under the same names and sizes, with the same
  * class list. Each image pair is read once; negatives are described in the original image,
- * positives in the augmented one.
+ * positives in the augmented one. A copy and its donor (known from the manifest) are kept in
+ * one cross-validation fold; without a manifest each inserted nucleus is its own group, and a
+ * method that copies the donor's surroundings can then score below 0.5 on them.
  *
  * @throws NucleiMixError when the image sets or classes differ, or a type has too few nuclei to test
  */
@@ -142,13 +145,15 @@ export async function measureRealism(original: SampleSource, augmented: SampleSo
     for (const t of types) {
       const found = insertedInstances(o.labels, a.labels, aStats, oAreas, t, points === undefined ? undefined : (pointsByImage.get(name) ?? []));
       missed.set(t, missed.get(t)! + found.missed);
-      if (found.ids.length > 0) {
+      if (found.found.length > 0) {
         aMaps ??= ringMaps(a.image);
         const slot = new Map<number, number>();
         aStats.ids.forEach((id, i) => slot.set(id, i));
-        for (const id of found.ids) {
+        for (const { id, point } of found.found) {
           const i = slot.get(id)!;
-          pos.get(t)!.add(ringFeatures(aMaps, a.labels.inst, id, aStats.bboxes.subarray(4 * i, 4 * i + 4)));
+          // A copy shares its donor's group; an insertion of unknown origin is a group of its own.
+          const key = point?.donor !== undefined ? `${point.donor.image}/${point.donor.id}` : `inserted ${name}/${id}`;
+          pos.get(t)!.add(ringFeatures(aMaps, a.labels.inst, id, aStats.bboxes.subarray(4 * i, 4 * i + 4)), key);
         }
       }
       const typeOf = new Map<number, number>();
@@ -156,7 +161,7 @@ export async function measureRealism(original: SampleSource, augmented: SampleSo
       oStats.ids.forEach((id, i) => {
         if (typeOf.get(id) !== t) return;
         oMaps ??= ringMaps(o.image);
-        neg.get(t)!.add(ringFeatures(oMaps, o.labels.inst, id, oStats.bboxes.subarray(4 * i, 4 * i + 4)));
+        neg.get(t)!.add(ringFeatures(oMaps, o.labels.inst, id, oStats.bboxes.subarray(4 * i, 4 * i + 4)), `${name}/${id}`);
       });
     }
     options.onImage?.(name);
@@ -181,8 +186,14 @@ export async function measureRealism(original: SampleSource, augmented: SampleSo
     const balance = rng.fork('balance');
     const usedP = subsample(P.n, Math.floor(maxRatio * N.n), balance.fork('inserted'));
     const usedN = subsample(N.n, Math.floor(maxRatio * P.n), balance.fork('real'));
-    const a = P.rows(usedP);
-    const b = N.rows(usedN);
+    const groupIds = new Map<string, number>();
+    const groupId = (key: string): number => {
+      let g = groupIds.get(key);
+      if (g === undefined) groupIds.set(key, (g = groupIds.size));
+      return g;
+    };
+    const a = P.rows(usedP, groupId);
+    const b = N.rows(usedN, groupId);
     const test = (group: readonly number[] | undefined, key: string): AucEstimate => classifierTest(selectColumns(a, group), selectColumns(b, group), rng.fork(key), options.test);
     results.push({
       type: t,
