@@ -3,7 +3,7 @@ import { formatByName, FORMAT_NAMES } from '../io/formats.ts';
 import { openDataset } from '../io/open.ts';
 import { writeDataset } from '../io/write.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
-import { progress } from './progress.ts';
+import { progress, quietOption } from './progress.ts';
 
 export function convertCommand(program: Command): void {
   withDatasetOptions(
@@ -13,11 +13,12 @@ export function convertCommand(program: Command): void {
       .argument('<dataset>', 'input dataset folder')
       .requiredOption('--out <dir>', 'output folder (must not exist, unless --overwrite)')
       .addOption(new Option('--to <format>', 'output format (default: the input\'s)').choices(FORMAT_NAMES))
-      .option('--overwrite', 'replace the output folder if it exists'),
-  ).action(async (path: string, opts: { out: string; to?: string; overwrite?: boolean; format?: string; classes?: string; merge?: string }) => {
+      .option('--overwrite', 'replace the output folder if it exists')
+      .addOption(quietOption()),
+  ).action(async (path: string, opts: { out: string; to?: string; overwrite?: boolean; quiet?: boolean; format?: string; classes?: string; merge?: string }) => {
     const dataset = await openDataset(path, openOptions(opts));
     const to = opts.to ?? dataset.format;
-    const bar = progress('converting', dataset.names.length);
+    const bar = progress('converting', dataset.names.length, { quiet: opts.quiet });
     const source = {
       ...dataset,
       read: async (name: string) => {

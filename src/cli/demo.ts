@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { augmentDataset } from '../augment/driver.ts';
 import { openDataset } from '../io/open.ts';
 import { printCounts, printSummary, shown } from './augment.ts';
+import { quietOption } from './progress.ts';
 import { progressSink } from './progress-sink.ts';
 import { nonNegativeInt, runSynth } from './synth.ts';
 
@@ -14,7 +15,8 @@ export function demoCommand(program: Command): void {
     .option('--out <dir>', 'where to put the demo output', join('out', 'demo'))
     .option('--seed <s>', 'random seed', nonNegativeInt, 0)
     .option('--k <n>', 'new rare nuclei', nonNegativeInt, 40)
-    .action(async (opts: { out: string; seed: number; k: number }) => {
+    .addOption(quietOption())
+    .action(async (opts: { out: string; seed: number; k: number; quiet?: boolean }) => {
       const sampleDir = join(opts.out, 'sample-dataset');
       const augmentedDir = join(opts.out, 'augmented');
       console.log(`1. Generating the sample dataset: 8 H&E-like tiles of 512×512 (seed ${opts.seed}), CoNSeP format`);
@@ -27,7 +29,7 @@ export function demoCommand(program: Command): void {
         { rareTypes: [1], k: opts.k, seed: opts.seed, borderMargin: 30 },
         augmentedDir,
         { cache: join(opts.out, 'cache') },
-        { overwrite: true, progress: progressSink() },
+        { overwrite: true, progress: progressSink({ quiet: opts.quiet }) },
       );
       console.log('');
       printCounts(result.stats);

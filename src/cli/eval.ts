@@ -6,7 +6,7 @@ import { FORMAT_NAMES } from '../io/formats.ts';
 import { openDataset } from '../io/open.ts';
 import { evaluate, evaluationCsv, evaluationJson, type Evaluation } from '../metrics/evaluate.ts';
 import { INSTANCE_KEYS } from '../metrics/instance.ts';
-import { progress } from './progress.ts';
+import { progress, quietOption } from './progress.ts';
 import { formatTable } from './table.ts';
 
 interface EvalOptions {
@@ -20,6 +20,7 @@ interface EvalOptions {
   classes?: string;
   merge?: string;
   predMerge?: string;
+  quiet?: boolean;
 }
 
 /** Parses `--types 1,2,3`: distinct non-negative integers, in the order given. */
@@ -81,11 +82,12 @@ export function evalCommand(program: Command): void {
     .addOption(new Option('--classes <name>', "class list naming the ground truth's types").choices(Object.keys(CLASS_LISTS)))
     .addOption(new Option('--merge <preset>', 'merge the ground truth\'s raw types into coarser classes').choices(Object.keys(CLASS_MERGES)))
     .addOption(new Option('--pred-merge <preset>', "merge the predictions' raw types (when they use the raw classes too)").choices(Object.keys(CLASS_MERGES)))
+    .addOption(quietOption())
     .action(async (opts: EvalOptions) => {
       const types = opts.types === undefined ? undefined : parseTypeList(opts.types);
       const truth = await openDataset(opts.true, { format: opts.format, classes: opts.classes, merge: opts.merge });
       const pred = await openDataset(opts.pred, { format: opts.predFormat ?? opts.format, merge: opts.predMerge, labelsOnly: true });
-      const bar = progress('evaluating', truth.names.length);
+      const bar = progress('evaluating', truth.names.length, { quiet: opts.quiet });
       const result = await evaluate(truth, pred, { types, onImage: (name) => bar.tick(name) });
       bar.stop();
       for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);

@@ -3,7 +3,7 @@ import { formatByName } from '../io/formats.ts';
 import { openDataset } from '../io/open.ts';
 import { countRows, summarise } from '../io/summary.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
-import { progress } from './progress.ts';
+import { progress, quietOption } from './progress.ts';
 import { formatTable } from './table.ts';
 
 export function infoCommand(program: Command): void {
@@ -13,10 +13,11 @@ export function infoCommand(program: Command): void {
       .description('describe a dataset: format, images, sizes and nuclei per type')
       .argument('<dataset>', 'dataset folder')
       .option('--per-image', 'also print one row per image')
-      .option('--json', 'print the summary as JSON instead of tables'),
-  ).action(async (path: string, opts: { perImage?: boolean; json?: boolean; format?: string; classes?: string; merge?: string }) => {
+      .option('--json', 'print the summary as JSON instead of tables')
+      .addOption(quietOption()),
+  ).action(async (path: string, opts: { perImage?: boolean; json?: boolean; quiet?: boolean; format?: string; classes?: string; merge?: string }) => {
     const dataset = await openDataset(path, openOptions(opts));
-    const bar = progress('reading', dataset.names.length);
+    const bar = progress('reading', dataset.names.length, { quiet: opts.quiet });
     const summary = await summarise(dataset, (name) => bar.tick(name));
     bar.stop();
     if (opts.json) {

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { Command } from 'commander';
+import { Option } from 'commander';
 
 export interface Progress {
   tick(label?: string): void;
@@ -101,8 +101,10 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** Adds `-q, --quiet` to a command that shows progress; its action passes `{ quiet: opts.quiet }` on. */
-export function addQuietOption<C extends Command>(cmd: C): C {
-  cmd.option('-q, --quiet', 'show no progress on stderr (neither the bar on a terminal nor the lines in a log)');
-  return cmd;
+/**
+ * `-q, --quiet` for a command that shows progress (`.addOption(quietOption())`); its action
+ * passes `{ quiet: opts.quiet }` to {@link progress} or `progressSink`.
+ */
+export function quietOption(): Option {
+  return new Option('-q, --quiet', 'show no progress on stderr (neither the bar on a terminal nor the lines in a log)');
 }

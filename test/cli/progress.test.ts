@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { Command } from 'commander';
-import { addQuietOption, formatDuration, progress } from '../../src/cli/progress.ts';
+import { formatDuration, progress, quietOption } from '../../src/cli/progress.ts';
 import { progressSink } from '../../src/cli/progress-sink.ts';
 
 /** A stream that keeps what is written, as a terminal (`isTTY`) or as a log file. */
@@ -127,8 +127,8 @@ test('progressSink: one run of lines per phase, options passed on', () => {
   assert.equal(quiet.text(), '');
 });
 
-test('addQuietOption: -q and --quiet parse to quiet: true; absent, undefined', () => {
-  const parse = (...args: string[]) => addQuietOption(new Command('x').exitOverride()).parse(args, { from: 'user' }).opts().quiet;
+test('quietOption: -q and --quiet parse to quiet: true; absent, undefined', () => {
+  const parse = (...args: string[]) => new Command('x').exitOverride().addOption(quietOption()).parse(args, { from: 'user' }).opts().quiet;
   assert.equal(parse('--quiet'), true);
   assert.equal(parse('-q'), true);
   assert.equal(parse(), undefined);
