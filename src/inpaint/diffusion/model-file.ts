@@ -18,7 +18,8 @@
  * - Card: `{ format: "nucleimix-denoiser", version: 1, tile: S, conditioning, normalisation:
  *   { scale, offset }, schedule: { kind: "linear", T, betaStart, betaEnd }, output: "eps",
  *   gradient: null | "<file>.onnx", sha256: "<hex of the ONNX file>", … }`; `flops`, when
- *   present, is the multiply-add count ×2 of one forward of one item (for the benchmark).
+ *   present, is the multiply-add count ×2 of one forward of one item (informational; the
+ *   benchmark counts it itself with flops.ts).
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
