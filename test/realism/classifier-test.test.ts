@@ -22,6 +22,26 @@ describe('stratifiedFolds', () => {
   });
 });
 
+describe('stratifiedFolds with groups', () => {
+  it('keeps every group in one fold and the classes roughly even', () => {
+    const rng = createRng(2);
+    const n = 300;
+    const labels = Uint8Array.from({ length: n }, (_, i) => (i < 120 ? 1 : 0));
+    const groups = Int32Array.from({ length: n }, (_, i) => (i < 120 ? 1000 + (i % 40) : i)); // 40 donors, 3 copies each
+    const folds = stratifiedFolds(labels, 5, rng, groups);
+    const foldOf = new Map<number, number>();
+    groups.forEach((g, i) => {
+      if (foldOf.has(g)) assert.equal(folds[i], foldOf.get(g));
+      foldOf.set(g, folds[i]);
+    });
+    for (const c of [0, 1]) {
+      const sizes = [0, 0, 0, 0, 0];
+      labels.forEach((y, i) => y === c && sizes[folds[i]]++);
+      assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 3, `class ${c}: ${sizes}`);
+    }
+  });
+});
+
 describe('selectColumns', () => {
   it('keeps the chosen columns of every row, in the order given', () => {
     const r = selectColumns({ data: Float64Array.from([1, 2, 3, 4, 5, 6]), n: 2, p: 3 }, [2, 0]);
@@ -51,6 +71,19 @@ describe('classifierTest', { timeout: 120_000 }, () => {
 
   it('refuses samples smaller than the folds', () => {
     assert.throws(() => classifierTest(normalRows(1, 4, 2), normalRows(2, 40, 2), createRng(1)), /at least one row per fold/);
+  });
+});
+
+describe('classifierTest with copies', { timeout: 120_000 }, () => {
+  it('stays near 0.5 for exact copies of real rows once each copy shares its donor\'s group', () => {
+    // Positives are copies of negatives: without groups, a copy and its donor land in
+    // different folds with opposite labels and the AUC drops far below 0.5.
+    const b = normalRows(20, 100, 4);
+    const a: FeatureRows = { data: b.data.slice(0, 60 * 4), n: 60, p: 4 };
+    const ungrouped = classifierTest(a, b, createRng(21), quick);
+    assert.ok(ungrouped.auc < 0.4, `ungrouped AUC ${ungrouped.auc}`);
+    const grouped = classifierTest({ ...a, groups: Int32Array.from({ length: 60 }, (_, i) => i) }, { ...b, groups: Int32Array.from({ length: 100 }, (_, i) => i) }, createRng(21), quick);
+    assert.ok(Math.abs(grouped.auc - 0.5) < 0.12, `grouped AUC ${grouped.auc} [${grouped.ci}]`);
   });
 });
 
