@@ -21,6 +21,11 @@ model card beside it, in the format src/inpaint/diffusion/model-file.ts reads.
   (Conv -> ConvTranspose with the same weights, Relu -> multiply by its 0/1 pattern, Add ->
   pass the cotangent to both inputs, Concat -> Slice it), and exported like the forward. The
   tests compare it against finite differences of the exported eps model.
+- gaussian.onnx (+ .json): the exact ε of data x0 ~ N(MU, SIGMA^2) per value (normalised units,
+  MU = 0.2, SIGMA = 0.25) at S = 32, unconditional: eps = s1a_t * (x - sa_t * MU) / v_t with
+  v_t = abar_t * SIGMA^2 + 1 - abar_t, its coefficients Gathered from per-timestep tables. DDIM's
+  output for it is known in closed form (test/inpaint/diffusion-ddim.test.ts derives it), so the
+  engine's bytes can be checked end to end.
 
 Every card records the model's sha256 and parameter count. Opset 13, IR version 7.
 
@@ -192,11 +197,45 @@ def tiny_linear():
     card(model, path, S, 'none', ['x', 't'], gradient='tiny-linear-grad.onnx')
 
 
+GAUSS_MU, GAUSS_SIGMA = 0.2, 0.25
+
+
+def gaussian():
+    S = 32
+    a = abar()
+    scale = np.sqrt(1 - a) / (a * GAUSS_SIGMA**2 + 1 - a)
+    shift = np.sqrt(a) * GAUSS_MU
+    img = ['N', 3, S, S]
+    nodes = [
+        helper.make_node('Cast', ['t'], ['ti'], to=TensorProto.INT64),
+        helper.make_node('Gather', ['scale_table', 'ti'], ['scale']),
+        helper.make_node('Gather', ['shift_table', 'ti'], ['shift']),
+        helper.make_node('Unsqueeze', ['scale', 'axes123'], ['scale4']),
+        helper.make_node('Unsqueeze', ['shift', 'axes123'], ['shift4']),
+        helper.make_node('Sub', ['x', 'shift4'], ['d']),
+        helper.make_node('Mul', ['d', 'scale4'], ['eps']),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        'gaussian',
+        [tensor('x', img), tensor('t', ['N'])],
+        [tensor('eps', img)],
+        initializer=[
+            numpy_helper.from_array(f32(scale), 'scale_table'),
+            numpy_helper.from_array(f32(shift), 'shift_table'),
+            numpy_helper.from_array(np.array([1, 2, 3], dtype=np.int64), 'axes123'),
+        ],
+    )
+    model, path = save(graph, 'gaussian.onnx')
+    card(model, path, S, 'none', ['x', 't'])
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     tiny_random()
     tiny_random(2, 'tiny-random-b2.onnx')
     tiny_linear()
+    gaussian()
 
 
 if __name__ == '__main__':

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { cropCentred } from '../../src/core/crop.ts';
 import { createImage, type RgbImage } from '../../src/core/raster.ts';
 import { createDiffusionEngine } from '../../src/inpaint/diffusion/engine.ts';
+import { alphasCumprod, ddimTimesteps, DDPM_SCHEDULE } from '../../src/inpaint/diffusion/schedule.ts';
 import type { InpaintJob } from '../../src/inpaint/engine.ts';
 import { generateSample } from '../../src/synth/generate.ts';
 import { rejectsNucleiMix } from '../helpers/errors.ts';
@@ -80,6 +81,48 @@ test('inpaints synthetic crops: 32×32×3 out, known pixels untouched, holes fil
     // Unknown pixels' input values do not matter: the engine conditions on known pixels only.
     const scrambled = jobs.map((j) => ({ ...j, image: createImage(32, 32, j.image.data.map((v, i) => (j.mask[Math.floor(i / 3)] ? 255 - v : v))) }));
     assert.deepEqual(await engine.inpaint(scrambled), out.map((o, i) => createImage(32, 32, o.data.map((v, k) => (jobs[i].mask[Math.floor(k / 3)] ? v : scrambled[i].image.data[k])))));
+  } finally {
+    await engine.release();
+  }
+});
+
+test('known answer through onnxruntime and the byte conversion: the exact ε of Gaussian data', { timeout: 120_000 }, async () => {
+  // gaussian.onnx is the exact ε of N(0.2, 0.25²) data (normalised units); deterministic DDIM
+  // maps x_T ~ N(0, 1) to μ + c·(x_T − √ᾱ_T·μ), c the product of the per-step factors
+  // (derived in diffusion-ddim.test.ts), which the engine returns as round((v + 1)·127.5).
+  const MU = 0.2;
+  const SIGMA = 0.25;
+  const steps = 50;
+  const abar = alphasCumprod(DDPM_SCHEDULE);
+  const taus = ddimTimesteps(DDPM_SCHEDULE.T, steps);
+  let c = 1;
+  for (let k = taus.length - 1; k >= 0; k--) {
+    const a = abar[taus[k]];
+    const an = k > 0 ? abar[taus[k - 1]] : 1;
+    c *= (Math.sqrt(a * an) * SIGMA ** 2 + Math.sqrt((1 - an) * (1 - a))) / (a * SIGMA ** 2 + 1 - a);
+  }
+  const aT = abar[taus[taus.length - 1]];
+  const wantMean = 127.5 * (1 + MU - c * Math.sqrt(aT) * MU);
+  const wantStd = Math.sqrt((127.5 * c) ** 2 + 1 / 12); // plus the rounding's uniform error
+  const engine = await createDiffusionEngine(join(FIXTURES, 'gaussian.onnx'), { steps, batch: 8 });
+  try {
+    const jobs = Array.from({ length: 8 }, (_, k) => {
+      const j = job(32, 30 + 9 * k, 40 + 7 * k, 0, 500 + k);
+      j.mask.fill(255);
+      j.mask.fill(0, 0, 4 * 32); // the first 4 rows known
+      return j;
+    });
+    const out = await engine.inpaint(jobs);
+    const values: number[] = [];
+    out.forEach((o, i) => {
+      assertKnownKept(o, jobs[i]);
+      for (let p = 4 * 32; p < 1024; p++) for (let ch = 0; ch < 3; ch++) values.push(o.data[3 * p + ch]);
+    });
+    const n = values.length;
+    const mean = values.reduce((a, b) => a + b, 0) / n;
+    const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
+    assert.ok(Math.abs(mean - wantMean) < (4 * wantStd) / Math.sqrt(n), `mean ${mean}, want ${wantMean}`);
+    assert.ok(Math.abs(std / wantStd - 1) < 4 / Math.sqrt(2 * n), `std ${std}, want ${wantStd}`);
   } finally {
     await engine.release();
   }
