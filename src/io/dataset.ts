@@ -69,6 +69,12 @@ export interface FormatIO {
   open(root: string, classes?: ClassList): Promise<Dataset>;
   /** Writes every sample of `source` into the existing, empty folder `dir`, in this format. */
   write(dir: string, source: SampleSource): Promise<void>;
+  /**
+   * The class list of what `write` writes from data with `classes`, when the format places
+   * types by class name rather than by number (PanNuke's fixed mask channels); the written
+   * classes.json holds it. Absent: the classes are written as they are.
+   */
+  writtenClasses?(classes: ClassList): ClassList;
 }
 
 /**

@@ -14,7 +14,8 @@
  * The renamings and the pixels lost to the last rule are kept in `Sample.stored`, so that
  * writing unedited labels back restores the file's masks exactly.
  *
- * Writing puts each instance's pixels in channel type−1 and channel 5, which the PanNuke
+ * Writing puts each instance's pixels in the channel of its class by name (pannuke-channels.ts;
+ * channel type−1 for PanNuke's own class list) and channel 5, which the PanNuke
  * README calls "Background", as a binary background mask: 1 where no channel 0–4 has an
  * instance, 0 elsewhere (the usual reading of the distributed files; channel 5 is ignored on
  * reading, so this choice never changes what is read back).
@@ -24,13 +25,14 @@
  */
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { CLASS_LISTS, type ClassList } from '../core/classes.ts';
+import { CLASS_LISTS, className, type ClassList } from '../core/classes.ts';
 import { NucleiMixError, check, naming } from '../core/errors.ts';
 import { labelsFromMap, type Labels } from '../core/labels.ts';
 import { createImage, createInstanceMap, type RgbImage } from '../core/raster.ts';
 import type { Dataset, FormatIO, Sample, SampleSource } from './dataset.ts';
 import { relativeProblem } from './diagnosis.ts';
 import { entryKindOrOther } from './dir-entries.ts';
+import { pannukeChannels, type PannukeChannels } from './pannuke-channels.ts';
 import {
   createNpyWriter,
   npyFromNumbers,
@@ -240,18 +242,21 @@ export function pannukeLabels(mask: NpyNumericData, width: number, height: numbe
 
 /**
  * The 6-channel PanNuke mask (H×W×6, row-major) of `labels`: instance pixels in channel
- * type−1, channel 5 = 1 where there is no instance. With `stored` (valid for these labels as
+ * type−1 (or `channels.channelOf`, see pannuke-channels.ts), channel 5 = 1 where there is no
+ * instance. With `stored` (valid for these labels as
  * read), the file's original ids and overlapping pixels are restored.
  */
-export function pannukeMask(labels: Labels, stored: PannukeStored | undefined, what: string, file: string): Float64Array {
+export function pannukeMask(labels: Labels, stored: PannukeStored | undefined, what: string, file: string, channels?: PannukeChannels, classes?: ClassList): Float64Array {
   const { width, height, data } = labels.inst;
   const pixels = width * height;
   const out = new Float64Array(pixels * 6);
   const channelOf = new Map<number, number>();
   labels.ids.forEach((id, i) => {
     const t = labels.types[i];
-    check(t >= 1 && t <= INSTANCE_CHANNELS, file, `${what}: instance ${id} has type ${t}; PanNuke holds types 1..5 (neoplastic, inflammatory, connective, dead, epithelial)`);
-    channelOf.set(id, t - 1);
+    const c = channels === undefined ? (t >= 1 && t <= INSTANCE_CHANNELS ? t - 1 : undefined) : channels.channelOf.get(t);
+    const name = classes?.some((k) => k.id === t) ? ` (${className(classes, t)})` : '';
+    check(c !== undefined, file, `${what}: instance ${id} has type ${t}${name}, which has no PanNuke channel; PanNuke holds five classes (neoplastic, inflammatory, connective, dead, epithelial)`);
+    channelOf.set(id, c);
   });
   const fileId = new Map<number, number>();
   if (stored !== undefined) for (let k = 0; k + 1 < stored.renamed.length; k += 2) fileId.set(stored.renamed[k], stored.renamed[k + 1]);
@@ -354,6 +359,8 @@ async function write(dir: string, source: SampleSource): Promise<void> {
   let maskDescr = '<f8';
   let typesDescr = '<U13';
   const tissues: string[] = [];
+  const channels = pannukeChannels(source.classes);
+  if (channels.warning !== undefined) process.emitWarning(`writing PanNuke masks.npy: ${channels.warning}`, { code: 'NUCLEIMIX_PANNUKE_CHANNELS' });
   try {
     for (let i = 0; i < n; i++) {
       const name = source.names[i];
@@ -374,7 +381,7 @@ async function write(dir: string, source: SampleSource): Promise<void> {
       images ??= await createNpyWriter(paths.images, imageDescr, [n, height, width, 3]);
       masks ??= await createNpyWriter(paths.masks, maskDescr, [n, height, width, 6]);
       const stored = src !== undefined ? (sample.stored as PannukeStored | undefined) : undefined;
-      const mask = pannukeMask(labels, stored, what, paths.masks);
+      const mask = pannukeMask(labels, stored, what, paths.masks, channels, source.classes);
       await forSample(paths.images, what, () => images!.append(npyFromNumbers(imageDescr, image.data)));
       await forSample(paths.masks, what, () => masks!.append(npyFromNumbers(maskDescr, mask)));
       tissues.push(src !== undefined ? src.tissue : UNKNOWN_TISSUE);
@@ -411,4 +418,5 @@ export const pannuke: FormatIO = {
   diagnose,
   open: (root, classes) => openPannuke(root, classes),
   write,
+  writtenClasses: (classes) => pannukeChannels(classes).written,
 };

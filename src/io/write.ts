@@ -62,7 +62,7 @@ export async function writeDataset(outDir: string, format: FormatIO, source: Sam
   try {
     await mkdir(tmp);
     await format.write(tmp, source);
-    await writeClassesFile(tmp, source.classes);
+    await writeClassesFile(tmp, format.writtenClasses?.(source.classes) ?? source.classes);
     if (options.extras) await options.extras(tmp);
     if (existed) {
       const old = `${tmp}-old`;

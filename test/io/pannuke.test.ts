@@ -12,6 +12,8 @@ import { instanceStats, labelsFromMap, renumber, type Labels } from '../../src/c
 import { createImage, createInstanceMap } from '../../src/core/raster.ts';
 import type { Sample, SampleSource } from '../../src/io/dataset.ts';
 import { readNpy, serializeNpy, serializeNpyHeader, type NpyArray } from '../../src/io/npy.ts';
+import { openDataset } from '../../src/io/open.ts';
+import { writeDataset } from '../../src/io/write.ts';
 import { isPannukeSource, locatePannuke, openPannuke, pannuke, pannukeMask, type PannukeStored } from '../../src/io/pannuke.ts';
 import { findPython } from '../helpers/python.ts';
 import { rejectsNucleiMix } from '../helpers/errors.ts';
@@ -335,6 +337,61 @@ print(json.dumps({'dtypes': [im.dtype.str, m.dtype.str, ty.dtype.str], 'shapes':
     assert.equal(r.stdout.trim(), "<U13 ['Unknown', 'Unknown']", 'the distribution\'s <U13 unless names are longer');
   });
 
+  test('types go to the channel of their class by name; other names take the free channels, with a warning naming the mapping', { timeout: 60_000 }, async () => {
+    const [w, h] = [16, 8];
+    // One nucleus of each type 1..4, in columns 4t−4..4t−1.
+    const inst = new Int32Array(w * h);
+    for (let p = 0; p < w * h; p++) if (p % w % 4 !== 3 && Math.floor(p / w) % 8 >= 2 && Math.floor(p / w) % 8 < 6) inst[p] = 1 + Math.floor((p % w) / 4);
+    const labels = labelsFromMap(createInstanceMap(w, h, inst), (id) => id);
+    const sample: Sample = { name: 's', image: createImage(w, h), labels };
+    const warnings: string[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'NUCLEIMIX_PANNUKE_CHANNELS') warnings.push(warning.message);
+    };
+    process.on('warning', onWarning);
+    try {
+      const channelOfType = async (classes: typeof CLASS_LISTS.pannuke): Promise<{ channels: number[]; written: string[] }> => {
+        const out = join(freshDir(), 'out');
+        await writeDataset(out, pannuke, memorySource([sample], classes));
+        await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+        const masks = await readNpy(join(out, 'masks.npy'));
+        const data = masks.data as Float64Array;
+        const channels = [1, 2, 3, 4].map((id) => {
+          const p = inst.indexOf(id);
+          return [0, 1, 2, 3, 4].filter((c) => data[p * 6 + c] === id)[0];
+        });
+        const written = JSON.parse(readFileSync(join(out, 'classes.json'), 'utf8')).classes.map((c: { name: string }) => c.name);
+        // Reading the written set back (with its classes.json) gives every nucleus its class again.
+        const back = await openDataset(out);
+        const got = (await back.read('pannuke_00000')).labels;
+        for (const id of [1, 2, 3, 4]) {
+          const t = got.types[got.ids.indexOf(got.inst.data[inst.indexOf(id)])];
+          assert.equal(back.classes.find((c) => c.id === t)?.name, classes.find((c) => c.id === id)?.name);
+        }
+        return { channels, written };
+      };
+
+      // CoNSeP's merged classes: inflammatory and epithelial by name; other and spindle take
+      // the free channels 0 (neoplastic) and 2 (connective), and the warning says so.
+      const merged = await channelOfType(CLASS_LISTS['consep-merged']);
+      assert.deepEqual(merged.channels, [0, 1, 4, 2]);
+      assert.deepEqual(merged.written, ['other', 'inflammatory', 'spindle', 'dead', 'epithelial']);
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], /masks\.npy: PanNuke's mask channels 0–4 mean neoplastic, inflammatory, connective, dead, epithelial; the class list's other, spindle are not among them, so types were placed 1 other → channel 0 \(neoplastic\), 2 inflammatory → channel 1 \(inflammatory\), 3 epithelial → channel 4 \(epithelial\), 4 spindle → channel 2 \(connective\)/);
+
+      // PanNuke's names in another order: placed by name, no warning.
+      const shuffled = [{ id: 1, name: 'Epithelial' }, { id: 2, name: 'dead' }, { id: 3, name: 'neoplastic' }, { id: 4, name: 'inflammatory' }, { id: 5, name: 'connective' }];
+      const byName = await channelOfType(shuffled);
+      assert.deepEqual(byName.channels, [4, 3, 0, 1]);
+      assert.deepEqual(byName.written, ['neoplastic', 'inflammatory', 'connective', 'dead', 'Epithelial']);
+      // PanNuke's own list: channel type−1.
+      assert.deepEqual((await channelOfType(CLASS_LISTS.pannuke)).channels, [0, 1, 2, 3]);
+      assert.equal(warnings.length, 1);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   test('an empty source writes empty arrays', async () => {
     const out = freshDir();
     await pannuke.write(out, memorySource([], CLASS_LISTS.pannuke));
@@ -424,7 +481,7 @@ describe('bad input', () => {
     const ds = await pannuke.open(join(FIXTURES, 'pannuke'));
     const samples = await readAll(ds);
     const bad = { ...samples[1], labels: { ...samples[1].labels, types: samples[1].labels.types.map((t, i) => (i === 2 ? 6 : t)) }, stored: undefined };
-    await rejectsNucleiMix(pannuke.write(freshDir(), memorySource([samples[0], bad], CLASS_LISTS.pannuke)), /sample 1 \(pannuke_00001\): instance 9 has type 6; PanNuke holds types 1\.\.5/);
+    await rejectsNucleiMix(pannuke.write(freshDir(), memorySource([samples[0], bad], CLASS_LISTS.pannuke)), /sample 1 \(pannuke_00001\): instance 9 has type 6, which has no PanNuke channel; PanNuke holds five classes/);
 
     const small = { ...samples[2], image: createImage(3, 3), labels: labelsFromMap(createInstanceMap(3, 3), () => 1) };
     await rejectsNucleiMix(pannuke.write(freshDir(), memorySource([samples[0], small], CLASS_LISTS.pannuke)), /sample 1 \(pannuke_00002\) is 3×3 but the first is 20×24/);
