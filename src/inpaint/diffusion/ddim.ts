@@ -10,7 +10,8 @@
  *   ε = ε_θ(x_t, t[, known, mask]),  x̂₀ = (x_t − √(1−ᾱ_t)·ε)/√ᾱ_t  (clipped to [−1, 1] unless
  *   told not to, with ε recomputed from the clipped x̂₀, as guided-diffusion does),
  *   σ = η·√((1−ᾱ')/(1−ᾱ))·√(1 − ᾱ/ᾱ'),  x_{t'} = √ᾱ'·x̂₀ + √(1−ᾱ'−σ²)·ε + σ·z;
- *   MCG (when a gradient is given): x_{t'} ← x_{t'} − α·∇_{x_t}‖(1−m)⊙(y − x̂₀(x_t))‖²;
+ *   MCG (when a gradient is given): x_{t'} ← x_{t'} − α·∇_{x_t}‖(1−m)⊙(y − x̂₀(x_t))‖², with α
+ *   divided by the residual ‖(1−m)⊙(y − x̂₀)‖ unless told not to (DPS's step size);
  *   data consistency (default on): x_{t'} ← m⊙x_{t'} + (1−m)⊙(√ᾱ'·y + √(1−ᾱ')·z'),
  *   the known pixels replaced by their noised measurement (MCG eq. 10; RePaint, Lugmayr et al.
  *   2022; DDNM, Wang et al. 2023).
