@@ -142,13 +142,15 @@ export async function measureRealism(original: SampleSource, augmented: SampleSo
     const oAreas = areasById(oStats);
     let oMaps: RingMaps | undefined;
     let aMaps: RingMaps | undefined;
+    const slot = new Map<number, number>();
+    aStats.ids.forEach((id, i) => slot.set(id, i));
+    const typeOf = new Map<number, number>();
+    o.labels.ids.forEach((id, i) => typeOf.set(id, o.labels.types[i]));
     for (const t of types) {
       const found = insertedInstances(o.labels, a.labels, aStats, oAreas, t, points === undefined ? undefined : (pointsByImage.get(name) ?? []));
       missed.set(t, missed.get(t)! + found.missed);
       if (found.found.length > 0) {
         aMaps ??= ringMaps(a.image);
-        const slot = new Map<number, number>();
-        aStats.ids.forEach((id, i) => slot.set(id, i));
         for (const { id, point } of found.found) {
           const i = slot.get(id)!;
           // A copy shares its donor's group; an insertion of unknown origin is a group of its own.
@@ -156,8 +158,6 @@ export async function measureRealism(original: SampleSource, augmented: SampleSo
           pos.get(t)!.add(ringFeatures(aMaps, a.labels.inst, id, aStats.bboxes.subarray(4 * i, 4 * i + 4)), key);
         }
       }
-      const typeOf = new Map<number, number>();
-      o.labels.ids.forEach((id, i) => typeOf.set(id, o.labels.types[i]));
       oStats.ids.forEach((id, i) => {
         if (typeOf.get(id) !== t) return;
         oMaps ??= ringMaps(o.image);
