@@ -8,15 +8,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_NUCLEIMIX, planNucleiMix } from '../src/augment/nucleimix-plan.ts';
-import { renderedSource } from '../src/augment/render-dataset.ts';
-import { augmentStats, countChangeRows } from '../src/augment/stats.ts';
+import { augmentDataset } from '../src/augment/driver.ts';
+import { countChangeRows } from '../src/augment/stats.ts';
 import { formatTable } from '../src/cli/table.ts';
-import { createInpainter } from '../src/inpaint/create.ts';
-import { formatByName } from '../src/io/formats.ts';
 import { openDataset } from '../src/io/open.ts';
-import { writeDataset } from '../src/io/write.ts';
-import { writeFeatureCache } from '../src/sampling/feature-cache.ts';
 
 const root = process.argv[2] ?? '../shared/data/consep-train';
 const k = Number(process.argv[3] ?? 600);
@@ -26,31 +21,28 @@ const cacheDir = join(work, 'cache');
 async function run(seed: number, label: string): Promise<void> {
   const t0 = performance.now();
   const dataset = await openDataset(root);
-  const plan = await planNucleiMix(dataset, {}, { ...DEFAULT_NUCLEIMIX, rareTypes: [1], k, seed, cacheDirs: [cacheDir] });
-  if (!plan.cache.hit) await writeFeatureCache(cacheDir, plan.features);
-  const t1 = performance.now();
-  const source = renderedSource(dataset, plan.manifest, await createInpainter('telea'));
-  await writeDataset(join(work, `out-${seed}`), formatByName(dataset.format)!, source, { inputs: [dataset.root] });
-  const render = (performance.now() - t1) / 1000;
+  const r = await augmentDataset(dataset, 'nucleimix', { rareTypes: [1], k, seed, borderMargin: 30 }, join(work, `out-${seed}`), { cache: cacheDir });
   const total = (performance.now() - t0) / 1000;
-  const t = plan.timings;
+  const t = r.timings;
+  const planning = r.manifest.planning as { locations: Record<string, number>; rejected: Record<string, number> };
+  const patches = Object.values(planning.locations).reduce((a, b) => a + b, 0);
   console.log(`\n${label}: ${dataset.root}, k = ${k}, seed ${seed}`);
   console.log(
     formatTable(
       ['phase', 'seconds'],
       [
+        ['hash inputs', t.hash.toFixed(2)],
         ['locations', t.locations.toFixed(2)],
-        [`features${plan.cache.hit ? ' (cache)' : ` (${plan.locations.rare + plan.locations.major + plan.locations.background} patches)`}`, t.features.toFixed(2)],
+        [`features (${patches} patches)`, t.features.toFixed(2)],
         ['fit', t.fit.toFixed(2)],
         ['plan', t.plan.toFixed(2)],
-        ['render + write', render.toFixed(2)],
+        ['render + write', t.render.toFixed(2)],
         ['total', total.toFixed(2)],
       ],
     ),
   );
-  const stats = augmentStats(plan.manifest, dataset.classes, source.log);
-  console.log(formatTable(['type', 'name', 'before', 'after', 'change'], countChangeRows(stats)));
-  console.log(`targets: ${stats.targets.major} copy-and-replace, ${stats.targets.background} copy-and-paste; rejected draws: ${plan.report.rejected.overlap} overlap, ${plan.report.rejected.outside} outside`);
+  console.log(formatTable(['type', 'name', 'before', 'after', 'change'], countChangeRows(r.stats)));
+  console.log(`targets: ${r.stats.targets.major} copy-and-replace, ${r.stats.targets.background} copy-and-paste; rejected draws: ${JSON.stringify(planning.rejected)}`);
 }
 
 await run(0, 'cold run');

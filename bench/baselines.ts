@@ -6,13 +6,13 @@
  *
  * Usage: node --import tsx bench/baselines.ts [dataset] [--k N] [--out DIR] [--cache DIR] [--only m1,m2]
  */
-import { defaultPlanCliOptions } from '../src/cli/augment-options.ts';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { METHOD_NAMES, type MethodName } from '../src/augment/method.ts';
-import type { NucleiMixRun } from '../src/augment/nucleimix-method.ts';
-import { runAugmentMethod } from '../src/cli/augment.ts';
+import { augmentDataset } from '../src/augment/driver.ts';
+import type { MethodName } from '../src/augment/method.ts';
+import { METHOD_NAMES } from '../src/augment/methods.ts';
 import { formatTable } from '../src/cli/table.ts';
+import { openDataset } from '../src/io/open.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -39,22 +39,12 @@ const results = new Map<MethodName, { after: Record<number, number>; before: Rec
 for (const method of only) {
   const out = join(outRoot, method);
   const t0 = performance.now();
-  const r = await runAugmentMethod(dataset, {
-    method,
-    ...defaultPlanCliOptions([1], k, 0),
-    cache: method === 'nucleimix' ? cache : undefined,
-    inpainter: 'telea',
-    preview: true,
-    out,
-    overwrite: true,
-  });
+  const r = await augmentDataset(await openDataset(dataset), method, { rareTypes: [1], k, seed: 0, borderMargin: 30 }, out, method === 'nucleimix' ? { cache } : {}, { overwrite: true });
   const seconds = (performance.now() - t0) / 1000;
-  const plan = (r.run as Partial<NucleiMixRun>).plan;
-  const phases = Object.entries(r.run.timings).map(([p, s]) => `${p} ${s.toFixed(1)}`).join(', ');
-  const note = `${phases}, render+write ${r.render.toFixed(1)} s${plan !== undefined ? (plan.cache.hit ? ' (features cached)' : ' (features computed, now cached)') : ''}`;
+  const note = Object.entries(r.timings).map(([p, s]) => `${p} ${s.toFixed(1)}`).join(', ');
   results.set(method, { after: r.stats.counts.after, before: r.stats.counts.before, seconds, note });
   console.log(`${method.padEnd(10)} ${seconds.toFixed(1).padStart(6)} s  (${note})`);
-  for (const n of r.run.notes()) console.log(`           ${n}`);
+  for (const n of r.notes) console.log(`           ${n}`);
 }
 
 const any = results.values().next().value!;

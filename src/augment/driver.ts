@@ -23,6 +23,7 @@ import type { OpenOptions } from '../io/open.ts';
 import { checkOutput, writeDataset } from '../io/write.ts';
 import type { InpaintEngine } from '../inpaint/engine.ts';
 import { createEngine, type EngineSettings } from '../inpaint/engines.ts';
+import type { AppliedEdit } from './applied-edit.ts';
 import type { AnyManifest, EngineRecord } from './manifest.ts';
 import type { AugmentRequest } from './method.ts';
 import { methodByName, type AnyMethod, type MethodOptions } from './methods.ts';
@@ -102,6 +103,8 @@ export interface AugmentResult {
   timings: Record<string, number>;
   /** Remarks for the user: shortfalls, net changes. */
   notes: string[];
+  /** What each insertion did, per edited image in dataset order (for reports and checks). */
+  applied: Map<string, AppliedEdit[]>;
 }
 
 /**
@@ -137,6 +140,7 @@ export async function renderAugmentation(dataset: Dataset, manifest: AnyManifest
     const source = renderedSource(dataset, written, m, options, engine, { names, previews: settings.previews, window: settings.window, onImage: (n) => progress.tick(n) });
     progress.phase('rendering', (names ?? dataset.names).length);
     let stats: AugmentStats | undefined;
+    let applied = new Map<string, AppliedEdit[]>();
     let summary: Record<string, unknown> = {};
     const dir = await writeDataset(out, formatByName(dataset.format)!, source, {
       inputs: [dataset.root],
@@ -144,6 +148,7 @@ export async function renderAugmentation(dataset: Dataset, manifest: AnyManifest
       extras: async (tmp) => {
         progress.done();
         const log = source.log();
+        applied = log.applied;
         summary = m.summarise?.(log.extras, { before: log.before, after: log.counts }, options, written) ?? {};
         const extra = { ...written.planning, ...summary };
         stats = augmentStats(written, dataset.classes, log, Object.keys(extra).length > 0 || m.summarise !== undefined ? extra : undefined, m.targetKinds);
@@ -153,7 +158,7 @@ export async function renderAugmentation(dataset: Dataset, manifest: AnyManifest
       },
     });
     const notes = [...shortfallNotes(written), ...(m.notes?.(written, summary) ?? [])];
-    return { out: dir, manifest: written, stats: stats!, timings: { render: (performance.now() - t0) / 1000 }, notes };
+    return { out: dir, manifest: written, stats: stats!, timings: { render: (performance.now() - t0) / 1000 }, notes, applied };
   } finally {
     await engine?.release();
   }

@@ -12,7 +12,8 @@ import { hash32 } from '../core/rng.ts';
 import { NucleiMixError } from '../core/errors.ts';
 import type { Dataset, Sample, SampleSource } from '../io/dataset.ts';
 import { InpaintBatcher } from '../inpaint/batcher.ts';
-import type { InpaintEngine } from '../inpaint/engine.ts';
+import type { EngineInput, InpaintEngine, InpaintJob } from '../inpaint/engine.ts';
+import type { RgbImage } from '../core/raster.ts';
 import { regionJobs } from '../inpaint/regions.ts';
 import type { AppliedEdit, RenderedImage } from './applied-edit.ts';
 import type { AnyManifest, InsertionBase } from './manifest.ts';
@@ -66,6 +67,17 @@ export interface RenderLoopOptions {
 /** A job's seed: a hash of the run's seed, the image, the insertion and the stage. */
 export function jobSeed(seed: number, image: string, key: string): number {
   return hash32(`${seed >>> 0}/${image}/${key}`);
+}
+
+/**
+ * The region inpainter of a render: regions cut into jobs for an engine of `input` (the
+ * shared adapter), run by `run` (the batcher's member, or an engine directly), written back.
+ */
+export function regionInpainter(input: EngineInput, run: (jobs: InpaintJob[]) => Promise<RgbImage[]>): RegionInpainter {
+  return async (image, regions, contextMargin) => {
+    const { jobs, apply } = regionJobs(input, image, regions, contextMargin);
+    if (jobs.length > 0) apply(await run(jobs));
+  };
 }
 
 /** Reads donor samples from the unedited input, keeping the last {@link DONOR_CACHE} decoded. */
@@ -127,13 +139,7 @@ export function renderedSource<O extends object>(
     const insertions = byImage.get(name) ?? [];
     try {
       const original = await dataset.read(name);
-      const inpaint: RegionInpainter =
-        member === undefined
-          ? noEngine
-          : async (image, regions, contextMargin) => {
-              const { jobs, apply } = regionJobs(engine!.input, image, regions, contextMargin);
-              apply(await member.inpaint(jobs));
-            };
+      const inpaint = member === undefined ? noEngine : regionInpainter(engine!.input, (jobs) => member.inpaint(jobs));
       const rendered = await method.render(original, insertions, { options, seed: manifest.seed, donor, inpaint });
       member?.leave();
       return await record(name, original, rendered);
@@ -190,7 +196,12 @@ export function renderedSource<O extends object>(
     const end = Math.min(targets.length, at + window);
     // Join every member first, so none of them can run a batch before the window is complete.
     const members = targets.slice(at, end).map(() => batcher?.join());
-    for (let i = at; i < end; i++) pending.set(targets[i], renderOne(targets[i], members[i - at]));
+    for (let i = at; i < end; i++) {
+      const p = renderOne(targets[i], members[i - at]);
+      // The writer stops at the first failure it reads; the window's other failures are not unhandled.
+      p.catch(() => {});
+      pending.set(targets[i], p);
+    }
     started = end;
   }
 

@@ -41,7 +41,7 @@ describe('CopyPaste', () => {
   });
 
   test('each paste is the donor\'s pixels, unblended, where the manifest says; nothing else changed', async () => {
-    const insertions = run.run.manifest.insertions as PasteInsertion[];
+    const insertions = run.manifest.insertions as PasteInsertion[];
     for (const name of input.names) {
       const a = await input.read(name);
       const b = await run.result.read(name);

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CUTMIX_DEFAULTS, planCutMix, type CutMixInsertion } from '../../src/augment/cutmix.ts';
+import { CUTMIX_OPTIONS, planCutMix, type CutMixInsertion } from '../../src/augment/cutmix.ts';
 import { dropSmallFragments } from '../../src/augment/fragments.ts';
 import { indexDataset } from '../../src/augment/nuclei-index.ts';
 import { indexOfId } from '../../src/core/labels.ts';
@@ -57,7 +57,7 @@ function pieceSize(inst: Int32Array, W: number, x: number, y: number, box: reado
 
 /** Checks the defining property of CutMix on one run. */
 async function checkRun(run: Augmented, minFragment: number): Promise<{ dropped: number; carried: number; covered: number }> {
-  const insertions = run.run.manifest.insertions as CutMixInsertion[];
+  const insertions = run.manifest.insertions as CutMixInsertion[];
   let dropped = 0;
   let carried = 0;
   let covered = 0;
@@ -148,7 +148,7 @@ async function checkRun(run: Augmented, minFragment: number): Promise<{ dropped:
 
 describe('CutMix', () => {
   test('the pasted rectangle equals the source rectangle; labels inside come from the source; small pieces dropped', async () => {
-    await checkRun(plain, CUTMIX_DEFAULTS.minFragment);
+    await checkRun(plain, CUTMIX_OPTIONS.minFragment.default);
     const w = await checkRun(wide, WIDE.minFragment);
     // The wide run exercises clipping: rectangles carry and cut nuclei, and pieces are dropped.
     assert.ok(w.carried > 0 && w.covered > 0 && w.dropped > 0, JSON.stringify(w));
@@ -158,7 +158,7 @@ describe('CutMix', () => {
     for (const r of [plain, wide]) {
       const extra = r.stats.extra as { netRareChange: Record<number, number>; carried: Record<number, number>; covered: Record<number, number> };
       assert.equal(extra.netRareChange[1], r.stats.counts.after[1] - r.stats.counts.before[1]);
-      assert.ok(r.run.notes().some((n) => n.includes(`net change ${extra.netRareChange[1] >= 0 ? '+' : ''}${extra.netRareChange[1]}`)));
+      assert.ok(r.notes.some((n) => n.includes(`net change ${extra.netRareChange[1] >= 0 ? '+' : ''}${extra.netRareChange[1]}`)));
       assert.equal(r.stats.targets.rectangle, 10);
     }
   });

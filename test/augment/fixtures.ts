@@ -2,16 +2,23 @@
  * Test helpers for the augment tests: a fake inpainter that records its batches, and small
  * hand-built samples whose geometry the tests control pixel by pixel.
  */
-import type { InpaintJob, Inpainter } from '../../src/inpaint/inpainter.ts';
+import type { InpaintEngine, InpaintJob } from '../../src/inpaint/engine.ts';
+import type { RegionInpainter } from '../../src/augment/method.ts';
+import { regionInpainter } from '../../src/augment/render-loop.ts';
 import { labelsFromMap } from '../../src/core/labels.ts';
 import { createImage, createInstanceMap, type RgbImage } from '../../src/core/raster.ts';
 import type { Sample } from '../../src/io/dataset.ts';
 
-/** Fills every unknown pixel with the mean of the crop's known pixels; records each batch. */
-export function meanInpainter(): Inpainter & { calls: InpaintJob[][] } {
+/** An engine that fills every unknown pixel with the mean of the crop's known pixels, and records each batch. */
+export function meanEngine(maxBatch = 64): InpaintEngine & { calls: InpaintJob[][] } {
   const calls: InpaintJob[][] = [];
   return {
     name: 'mean',
+    settings: {},
+    input: { kind: 'any' },
+    maxBatch,
+    deterministic: true,
+    async release() {},
     calls,
     async inpaint(jobs) {
       calls.push([...jobs]);
@@ -32,6 +39,11 @@ export function meanInpainter(): Inpainter & { calls: InpaintJob[][] } {
       });
     },
   };
+}
+
+/** The region inpainter a render function gets, running `engine` directly (no batcher). */
+export function direct(engine: InpaintEngine): RegionInpainter {
+  return regionInpainter(engine.input, (jobs) => engine.inpaint(jobs));
 }
 
 export interface Blob {

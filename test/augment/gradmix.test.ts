@@ -3,14 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { GRADMIX_DEFAULTS, planGradMix, type GradMixInsertion } from '../../src/augment/gradmix.ts';
+import { GRADMIX_OPTIONS, planGradMix, type GradMixInsertion } from '../../src/augment/gradmix.ts';
+import { resolveOptions } from '../../src/core/options.ts';
 import { chessboardDistance, gradmixWeights, renderGradMix } from '../../src/augment/gradmix-render.ts';
 import { indexDataset, type DatasetIndex } from '../../src/augment/nuclei-index.ts';
 import { dilationRings, indexOfId } from '../../src/core/labels.ts';
 import { createImage } from '../../src/core/raster.ts';
 import { createRng } from '../../src/core/rng.ts';
 import type { Dataset, Sample } from '../../src/io/dataset.ts';
-import type { Inpainter } from '../../src/inpaint/inpainter.ts';
+import type { InpaintEngine } from '../../src/inpaint/engine.ts';
+import { direct } from './fixtures.ts';
 import { augmentTo, countTypes, syntheticDataset, type Augmented } from './method-fixtures.ts';
 
 const K = 8;
@@ -41,9 +43,14 @@ function count(m: Uint8Array): number {
 }
 
 /** Fills every unknown pixel with one colour. */
-function constantInpainter(rgb: [number, number, number]): Inpainter {
+function constantInpainter(rgb: [number, number, number]): InpaintEngine {
   return {
     name: 'constant',
+    settings: {},
+    input: { kind: 'any' },
+    maxBatch: 64,
+    deterministic: true,
+    async release() {},
     async inpaint(jobs) {
       return jobs.map(({ image, mask }) => {
         const out = createImage(image.width, image.height, image.data.slice());
@@ -89,7 +96,7 @@ describe('GradMix weights', () => {
 
 describe('GradMix pairing', () => {
   test('a random 80 % of the majors in ascending area; the size rule holds for every pair; each takes the first unused rare that fits', async () => {
-    const plan = planGradMix(index, [1], undefined, K, MARGIN, createRng(6).fork('gradmix'), GRADMIX_DEFAULTS);
+    const plan = planGradMix(index, [1], undefined, K, MARGIN, createRng(6).fork('gradmix'), resolveOptions('gradmix', GRADMIX_OPTIONS));
     assert.equal(plan.insertions.length, K);
     for (const im of index.images) {
       const eligible = im.nuclei.filter((n) => n.type !== 1 && n.cx >= MARGIN && n.cy >= MARGIN && n.cx <= im.width - 1 - MARGIN && n.cy <= im.height - 1 - MARGIN);
@@ -138,7 +145,7 @@ describe('GradMix rendering', () => {
   test('the rare nucleus takes the major\'s id and the rare type; k added, one major gone per pair', async () => {
     const before = await countTypes(input);
     const after = await countTypes(run.result);
-    const insertions = run.run.manifest.insertions as GradMixInsertion[];
+    const insertions = run.manifest.insertions as GradMixInsertion[];
     assert.equal(insertions.length, K);
     const replaced: Record<number, number> = {};
     for (const ins of insertions) replaced[ins.target.replacedType] = (replaced[ins.target.replacedType] ?? 0) + 1;
@@ -171,14 +178,14 @@ describe('GradMix rendering', () => {
   });
 
   test('nucleus pulled halfway to the mean nucleus colour; ring blended with the distance weights, then median-filtered', async () => {
-    const insertions = run.run.manifest.insertions as GradMixInsertion[];
+    const insertions = run.manifest.insertions as GradMixInsertion[];
     const name = insertions[0].target.image;
     const mine = insertions.filter((i) => i.target.image === name);
     const target = await input.read(name);
     const donorOf = (image: string) => input.read(image);
     const C: [number, number, number] = [12, 210, 40];
-    const plain = await renderGradMix(target, mine, donorOf, constantInpainter(C), { median: false });
-    const filtered = await renderGradMix(target, mine, donorOf, constantInpainter(C));
+    const plain = await renderGradMix(target, mine, donorOf, direct(constantInpainter(C)), { median: false });
+    const filtered = await renderGradMix(target, mine, donorOf, direct(constantInpainter(C)));
     const W = target.image.width;
     const H = target.image.height;
     const inst = target.labels.inst.data;

@@ -50,7 +50,7 @@ function shape(a: [number, number][], b: [number, number][]): number {
 
 describe('InsMix', () => {
   test('every pair satisfies the SSD bounds: scale ≥ 0.5, shape ≤ 0.8, centre within ±40 px', async () => {
-    const insertions = run.run.manifest.insertions as InsMixInsertion[];
+    const insertions = run.manifest.insertions as InsMixInsertion[];
     assert.equal(insertions.length, K);
     const anchorTypes = new Set<number>();
     for (const ins of insertions) {
@@ -97,7 +97,7 @@ describe('InsMix', () => {
   });
 
   test('--bg-shuffle 0.5 permutes half the nucleus-free 20×20 blocks and nothing else', async () => {
-    assert.deepEqual(shuffled.run.manifest.insertions, run.run.manifest.insertions, 'the shuffle does not change the plan');
+    assert.deepEqual(shuffled.manifest.insertions, run.manifest.insertions, 'the shuffle does not change the plan');
     let moved = 0;
     let candidates = 0;
     for (const name of input.names) {

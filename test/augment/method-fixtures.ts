@@ -7,9 +7,16 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runMethod, type AugmentRun, type MethodName, type MethodOptions } from '../../src/augment/method.ts';
-import { augmentStats, type AugmentStats } from '../../src/augment/stats.ts';
-import { writeAugmented } from '../../src/cli/augment.ts';
+import { augmentDataset, type AugmentResult, type EngineChoice } from '../../src/augment/driver.ts';
+import type { AugmentRequest, MethodName } from '../../src/augment/method.ts';
+import { NUCLEIMIX_OPTIONS } from '../../src/augment/nucleimix.ts';
+import { planNucleiMix, type NucleiMixOptions, type NucleiMixPlan } from '../../src/augment/nucleimix-plan.ts';
+import { checkRequest } from '../../src/augment/request.ts';
+import { resolveOptions } from '../../src/core/options.ts';
+import { SILENT } from '../../src/core/progress.ts';
+import { datasetFileHashes } from '../../src/io/file-hashes.ts';
+import type { MethodOptions } from '../../src/augment/methods.ts';
+import type { AugmentStats } from '../../src/augment/stats.ts';
 import { instanceStats, type Labels } from '../../src/core/labels.ts';
 import { consep } from '../../src/io/consep.ts';
 import type { Dataset } from '../../src/io/dataset.ts';
@@ -24,33 +31,31 @@ export async function syntheticDataset(dir: string, options: { images?: number; 
   return openDataset(root);
 }
 
-export interface Augmented {
+export interface Augmented extends AugmentResult {
   out: string;
   stats: AugmentStats;
-  run: AugmentRun;
   /** The output, opened (reading validates ids, types and sizes). */
   result: Dataset;
 }
 
-/** Runs `method` on `dataset` and writes the output into `out`, as `nucleimix augment` does. */
+/** Runs `method` on `dataset` through the library driver and writes the output into `out`, as `nucleimix augment` does. */
 export async function augmentTo<M extends MethodName>(
   method: M,
   dataset: Dataset,
   out: string,
   request: { k: number; seed: number; rareTypes?: number[]; margin?: number; majorTypes?: number[] },
   options: Partial<MethodOptions[M]> = {},
+  settings: { engine?: EngineChoice; window?: number } = {},
 ): Promise<Augmented> {
-  const run = await runMethod(
-    method,
-    { dataset, open: {}, rareTypes: request.rareTypes ?? [1], k: request.k, seed: request.seed, margin: request.margin ?? 20, majorTypes: request.majorTypes, previews: true },
-    options,
-  );
-  const { stats } = await writeAugmented(
+  const run = await augmentDataset(
     dataset,
-    { manifest: run.manifest, source: run.source, stats: () => augmentStats(run.manifest, dataset.classes, run.source.log, run.extra?.(), run.targetKinds), writeExtras: run.writeExtras },
-    { out, preview: true },
+    method,
+    { rareTypes: request.rareTypes ?? [1], k: request.k, seed: request.seed, borderMargin: request.margin ?? 20, ...(request.majorTypes !== undefined ? { majorTypes: request.majorTypes } : {}) },
+    out,
+    options,
+    settings,
   );
-  return { out, stats, run, result: await openDataset(out) };
+  return { ...run, result: await openDataset(out) };
 }
 
 /** Hex SHA-256 of every file under `dir`, by relative path. */
@@ -89,4 +94,15 @@ export function assertConsistent(labels: Labels, where: string): void {
   for (let i = 0; i < n; i++) {
     assert.ok(Math.abs(labels.centroids[2 * i] - s.centroids[2 * i]) < 1e-9 && Math.abs(labels.centroids[2 * i + 1] - s.centroids[2 * i + 1]) < 1e-9, `${where}: centroid of ${i + 1}`);
   }
+}
+
+/**
+ * NucleiMix's planner on `dataset` (no feature cache unless `options.cache` names one), with
+ * what it returns beyond the manifest (features, cache, recorded settings).
+ */
+export async function planNucleiMixOn(dataset: Dataset, request: Partial<AugmentRequest> & { k: number; seed: number }, options: Partial<NucleiMixOptions> = {}): Promise<NucleiMixPlan> {
+  const full: AugmentRequest = { rareTypes: [1], borderMargin: 30, ...request };
+  checkRequest(dataset, full);
+  const resolved = resolveOptions('nucleimix', NUCLEIMIX_OPTIONS, { workers: 0, cache: 'none', ...options });
+  return planNucleiMix({ dataset, open: {}, request: full, progress: SILENT }, resolved, await datasetFileHashes(dataset.root));
 }

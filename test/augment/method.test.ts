@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { METHOD_NAMES, METHODS, runMethod, type MethodName, type MethodOptions } from '../../src/augment/method.ts';
+import { planAugmentation, renderAugmentation } from '../../src/augment/driver.ts';
+import type { MethodName } from '../../src/augment/method.ts';
+import { METHOD_NAMES, METHODS, type MethodOptions } from '../../src/augment/methods.ts';
+import { readManifest } from '../../src/augment/manifest-file.ts';
 import type { Dataset } from '../../src/io/dataset.ts';
 import { rejectsNucleiMix } from '../helpers/errors.ts';
 import { assertConsistent, augmentTo, countTypes, folderHashes, syntheticDataset, type Augmented } from './method-fixtures.ts';
@@ -17,11 +20,12 @@ let inputHashes: Map<string, string>;
 let inputCounts: Record<number, number>;
 const first = new Map<MethodName, Augmented>();
 
-/** NucleiMix without worker threads (the test data is tiny), reusing the first run's feature cache. */
+/** NucleiMix without worker threads (the test data is tiny), with a feature cache of the test's own. */
 function optionsOf<M extends MethodName>(method: M): Partial<MethodOptions[M]> {
-  const cache = first.has('nucleimix') ? [join(first.get('nucleimix')!.out, 'cache')] : [];
-  return (method === 'nucleimix' ? { workers: 0, cacheDirs: cache } : {}) as Partial<MethodOptions[M]>;
+  return (method === 'nucleimix' ? { workers: 0, cache: join(tmp, 'cache') } : {}) as Partial<MethodOptions[M]>;
 }
+
+const request = (k: number, seed: number, extra: object = {}) => ({ rareTypes: [1], k, seed, borderMargin: 20, ...extra });
 
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'nucleimix-methods-'));
@@ -43,12 +47,12 @@ describe('every method behind the one interface', () => {
 
   for (const method of METHOD_NAMES) {
     test(`${method}: k insertions, the input's format, consistent labels, stats that match the output`, async () => {
-      const { out, stats, run, result } = first.get(method)!;
-      assert.equal(run.manifest.method, method);
-      assert.equal(run.manifest.tool, 'nucleimix');
-      assert.equal(run.manifest.k, K);
-      assert.deepEqual(run.manifest.insertions.map((i) => i.index), Array.from({ length: K }, (_, i) => i));
-      for (const ins of run.manifest.insertions) {
+      const { out, stats, manifest, result } = first.get(method)!;
+      assert.equal(manifest.method, method);
+      assert.equal(manifest.tool, 'nucleimix');
+      assert.equal(manifest.k, K);
+      assert.deepEqual(manifest.insertions.map((i) => i.index), Array.from({ length: K }, (_, i) => i));
+      for (const ins of manifest.insertions) {
         assert.equal(ins.rareType, 1);
         assert.equal(ins.donor.type, 1);
         assert.ok(input.names.includes(ins.target.image) && input.names.includes(ins.donor.image));
@@ -91,8 +95,8 @@ describe('every method behind the one interface', () => {
       const hb = await folderHashes(b.out);
       assert.deepEqual([...hb.keys()], [...ha.keys()], method);
       for (const [f, h] of ha) assert.equal(hb.get(f), h, `${method}: ${f}`);
-      const c = await runMethod(method, { dataset: input, open: {}, rareTypes: [1], k: K, seed: 4, margin: 20, previews: false }, optionsOf(method));
-      assert.notDeepEqual(c.manifest.insertions, a.run.manifest.insertions, method);
+      const c = await planAugmentation(input, method, request(K, 4), optionsOf(method));
+      assert.notDeepEqual(c.manifest.insertions, a.manifest.insertions, method);
     }
   });
 
@@ -103,19 +107,44 @@ describe('every method behind the one interface', () => {
   test('k = 0 copies the dataset; bad requests are NucleiMixErrors', async () => {
     for (const method of METHOD_NAMES.filter((m) => m !== 'nucleimix')) {
       const r = await augmentTo(method, input, join(tmp, `${method}-zero`), { k: 0, seed: 1 });
-      assert.equal(r.run.manifest.insertions.length, 0);
+      assert.equal(r.manifest.insertions.length, 0);
       assert.deepEqual(r.stats.counts.after, inputCounts);
-      await rejectsNucleiMix(runMethod(method, { dataset: input, open: {}, rareTypes: [9], k: 1, seed: 1, margin: 20 }), /rare type 9 is not in the class list/);
-      await rejectsNucleiMix(runMethod(method, { dataset: input, open: {}, rareTypes: [1], k: 1.5, seed: 1, margin: 20 }), /k must be a non-negative integer/);
-      // No rare nucleus is that far from every border.
-      await rejectsNucleiMix(runMethod(method, { dataset: input, open: {}, rareTypes: [1], k: 1, seed: 1, margin: 200 }), /no nucleus at least 200 px/);
     }
+    // Request checks run once, for every method alike.
+    for (const method of METHOD_NAMES) {
+      const plan = (req: object) => planAugmentation(input, method, { ...request(1, 1), ...req }, optionsOf(method));
+      await rejectsNucleiMix(plan({ rareTypes: [9] }), /rare type 9 is not in the class list/);
+      await rejectsNucleiMix(plan({ k: 1.5 }), /--k: expected an integer ≥ 0, got 1\.5/);
+      await rejectsNucleiMix(plan({ rareTypes: [1], majorTypes: [1] }), /type 1 cannot be both rare and major/);
+      await rejectsNucleiMix(plan({ borderMargin: -1 }), /--margin: expected an integer ≥ 0, got -1/);
+      // No rare nucleus is that far from every border.
+      await rejectsNucleiMix(plan({ borderMargin: 200 }), /no nucleus at least 200 px/);
+    }
+  });
+
+  test('plan, then render of the manifest read back from its file, equals augment byte for byte, for every method', async () => {
+    for (const method of METHOD_NAMES) {
+      const a = first.get(method)!;
+      const { manifest } = await planAugmentation(input, method, request(K, 3), optionsOf(method));
+      const again = await readManifest(join(a.out, 'manifest.json'));
+      assert.deepEqual(again, manifest, `${method}: the written manifest is the plan, engine and all`);
+      const r = await renderAugmentation(input, again, join(tmp, `${method}-rendered`));
+      const ha = await folderHashes(a.out);
+      const hr = await folderHashes(r.out);
+      assert.deepEqual([...hr.keys()], [...ha.keys()], method);
+      for (const [f, h] of ha) assert.equal(hr.get(f), h, `${method}: ${f}`);
+    }
+  });
+
+  test('a render refuses a manifest planned on other data', async () => {
+    const other = await syntheticDataset(join(tmp, 'other'), { seed: 99 });
+    await rejectsNucleiMix(renderAugmentation(other, first.get('copypaste')!.manifest, join(tmp, 'never')), /planned on other data/);
   });
 });
 
 describe('nucleimix augment --method', () => {
   const BIN = fileURLToPath(new URL('../../bin/nucleimix.js', import.meta.url));
-  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'augment', input.root, '--rare', '1', '--margin', '20', ...args], { encoding: 'utf8', cwd: tmp });
+  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'augment', input.root, '--rare', '1', '--margin', '20', ...args], { encoding: 'utf8', cwd: tmp, env: { ...process.env, NUCLEIMIX_CACHE: join(tmp, 'cache') } });
 
   test('runs a baseline with its own option, and names the method in the output', async () => {
     const r = cli('--k', '3', '--method', 'insmix', '--bg-shuffle', '0.5', '--out', 'cli-insmix');

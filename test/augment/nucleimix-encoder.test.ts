@@ -5,8 +5,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DEFAULT_NUCLEIMIX, planNucleiMix, type NucleiMixPlanOptions } from '../../src/augment/nucleimix-plan.ts';
-import { defaultPlanCliOptions, planOptions } from '../../src/cli/augment-options.ts';
+import type { NucleiMixOptions } from '../../src/augment/nucleimix-plan.ts';
+import { NUCLEIMIX_OPTIONS } from '../../src/augment/nucleimix.ts';
+import { resolveOptions } from '../../src/core/options.ts';
+import { planNucleiMixOn } from './method-fixtures.ts';
 import { NucleiMixError } from '../../src/core/errors.ts';
 import { cropCentred } from '../../src/core/crop.ts';
 import type { RgbImage } from '../../src/core/raster.ts';
@@ -16,7 +18,6 @@ import { consep } from '../../src/io/consep.ts';
 import type { Dataset } from '../../src/io/dataset.ts';
 import { openDataset } from '../../src/io/open.ts';
 import { writeDataset } from '../../src/io/write.ts';
-import { writeFeatureCache } from '../../src/sampling/feature-cache.ts';
 import { generateDataset } from '../../src/synth/generate.ts';
 
 const DIR = new URL('../fixtures/onnx/', import.meta.url).pathname;
@@ -27,8 +28,9 @@ let tmp: string;
 let input: Dataset;
 
 // Patches as cropped (removal none) and only type-2 majors: the encoder's part is the same with centres inpainted, and the test stays fast.
-function options(extra: Partial<NucleiMixPlanOptions> = {}): NucleiMixPlanOptions {
-  return { ...DEFAULT_NUCLEIMIX, rareTypes: [1], majorTypes: [2], k: 4, seed: 3, workers: 0, cacheDirs: [], removal: 'none', encoder: TINY, ...extra };
+function plan(extra: Partial<NucleiMixOptions> & { k?: number; seed?: number } = {}) {
+  const { k = 4, seed = 3, ...options } = extra;
+  return planNucleiMixOn(input, { majorTypes: [2], k, seed }, { removal: 'none', encoder: TINY, ...options });
 }
 
 before(async () => {
@@ -40,14 +42,14 @@ after(() => rm(tmp, { recursive: true, force: true }));
 
 describe('NucleiMix planning with an ONNX encoder', () => {
   test('features are the model vector + 4 GLCM statistics; workers 0 and 2 agree; the cache key is the encoder’s own', async () => {
-    const one = await planNucleiMix(input, {}, options());
-    const two = await planNucleiMix(input, {}, options({ workers: 2 }));
+    const one = await plan();
+    const two = await plan({ workers: 2 });
     assert.equal(one.features.cols, 8 + 4);
     assert.equal(one.cache.key, two.cache.key);
     assert.deepEqual(two.features.byImage, one.features.byImage);
     assert.deepEqual(two.features.features, one.features.features);
-    assert.deepEqual(two.manifest, one.manifest);
-    assert.equal(one.manifest.insertions.length, 4);
+    assert.deepEqual(two.insertions, one.insertions);
+    assert.equal(one.insertions.length, 4);
 
     // A major nucleus's location described by hand: the pixel the model reads and the patch's GLCM.
     const byImage = one.features.byImage;
@@ -65,37 +67,37 @@ describe('NucleiMix planning with an ONNX encoder', () => {
     assert.deepEqual(Array.from(row.subarray(8)), [g.dissimilarity, g.homogeneity, g.energy, g.asm]);
 
     const sha256 = createHash('sha256').update(readFileSync(TINY)).digest('hex');
-    assert.equal(one.manifest.options.descriptor, 'onnx+glcm-1');
-    assert.deepEqual(one.manifest.options.encoder, { file: 'tiny.onnx', sha256, mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD] });
+    assert.equal(one.recorded!.descriptor, 'onnx+glcm-1');
+    assert.deepEqual(one.recorded!.encoder, { file: 'tiny.onnx', sha256, mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD] });
 
     // The built-in descriptor, another model, other encoder options: other keys, so no stale cache.
-    const builtin = await planNucleiMix(input, {}, options({ encoder: undefined }));
-    assert.equal(builtin.manifest.options.encoder, undefined);
+    const builtin = await plan({ encoder: undefined });
+    assert.equal(builtin.recorded!.encoder, undefined);
     assert.notEqual(builtin.cache.key, one.cache.key);
     const cacheDir = join(tmp, 'cache');
-    await writeFeatureCache(cacheDir, one.features);
-    const cached = await planNucleiMix(input, {}, options({ cacheDirs: [cacheDir], k: 2, seed: 8 }));
+    await plan({ cache: cacheDir });
+    const cached = await plan({ cache: cacheDir, k: 2, seed: 8 });
     assert.equal(cached.cache.hit, true);
     assert.deepEqual(cached.features.features, one.features.features);
-    const anysize = await planNucleiMix(input, {}, options({ cacheDirs: [cacheDir], encoder: join(DIR, 'tiny-anysize.onnx') }));
+    const anysize = await plan({ cache: cacheDir, encoder: join(DIR, 'tiny-anysize.onnx') });
     assert.equal(anysize.cache.hit, false);
-    const std = await planNucleiMix(input, {}, options({ cacheDirs: [cacheDir], encoderOptions: { std: [0.25, 0.25, 0.25] } }));
-    assert.equal(std.cache.hit, false);
+    const sized = await plan({ cache: cacheDir, encoder: join(DIR, 'tiny-anysize.onnx'), encoderSize: 112 });
+    assert.equal(sized.cache.hit, false);
+    assert.notEqual(sized.cache.key, anysize.cache.key);
   });
 
   test('an unusable model fails at once, naming the file', async () => {
     for (const workers of [0, 2]) {
-      await assert.rejects(planNucleiMix(input, {}, options({ workers, encoder: join(DIR, 'grey-input.onnx') })), (e: Error) => e instanceof NucleiMixError && e.message.includes('grey-input.onnx') && /channels/.test(e.message));
+      await assert.rejects(plan({ workers, encoder: join(DIR, 'grey-input.onnx') }), (e: Error) => e instanceof NucleiMixError && e.message.includes('grey-input.onnx') && /channels/.test(e.message));
     }
-    await assert.rejects(planNucleiMix(input, {}, options({ encoder: join(tmp, 'missing.onnx') })), (e: Error) => e instanceof NucleiMixError && e.message.includes('missing.onnx'));
+    await assert.rejects(plan({ encoder: join(tmp, 'missing.onnx') }), (e: Error) => e instanceof NucleiMixError && e.message.includes('missing.onnx'));
   });
 
-  test('--encoder and --encoder-size reach the plan options', () => {
-    const base = defaultPlanCliOptions([1], 4, 0);
-    assert.equal(planOptions(base, []).encoder, undefined);
-    const o = planOptions({ ...base, encoder: 'model.onnx', encoderSize: 112 }, []);
+  test('--encoder and --encoder-size are NucleiMix options; a size without a model is refused', async () => {
+    const o = resolveOptions('nucleimix', NUCLEIMIX_OPTIONS, { encoder: 'model.onnx', encoderSize: 112 });
     assert.equal(o.encoder, 'model.onnx');
-    assert.deepEqual(o.encoderOptions, { size: 112 });
-    assert.throws(() => planOptions({ ...base, encoderSize: 112 }, []), NucleiMixError);
+    assert.equal(o.encoderSize, 112);
+    assert.throws(() => resolveOptions('nucleimix', NUCLEIMIX_OPTIONS, { encoderSize: 0 }), /--encoder-size: expected an integer ≥ 1, got 0/);
+    await assert.rejects(plan({ encoder: undefined, encoderSize: 112 }), (e: Error) => e instanceof NucleiMixError && /--encoder-size applies to an --encoder model/.test(e.message));
   });
 });

@@ -3,29 +3,35 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { planNucleiMix, DEFAULT_NUCLEIMIX, type NucleiMixPlanOptions } from '../../src/augment/nucleimix-plan.ts';
-import { renderedSource } from '../../src/augment/render-dataset.ts';
-import { createInpainter } from '../../src/inpaint/create.ts';
+import { renderAugmentation } from '../../src/augment/driver.ts';
+import type { NucleiMixOptions } from '../../src/augment/nucleimix-plan.ts';
+import { buildManifest } from '../../src/augment/request.ts';
+import type { Manifest } from '../../src/augment/manifest.ts';
+import { datasetFileHashes } from '../../src/io/file-hashes.ts';
+import { planNucleiMixOn } from './method-fixtures.ts';
 import { consep } from '../../src/io/consep.ts';
 import type { Dataset } from '../../src/io/dataset.ts';
 import { openDataset } from '../../src/io/open.ts';
 import { writeDataset } from '../../src/io/write.ts';
-import { writeFeatureCache } from '../../src/sampling/feature-cache.ts';
 import { generateDataset } from '../../src/synth/generate.ts';
 
 let tmp: string;
 let input: Dataset;
 const K = 6;
 
-function options(extra: Partial<NucleiMixPlanOptions> = {}): NucleiMixPlanOptions {
-  return { ...DEFAULT_NUCLEIMIX, rareTypes: [1], k: K, seed: 11, workers: 0, cacheDirs: [], ...extra };
+/** NucleiMix's plan of K insertions (seed 11 unless `seed` says otherwise) and its manifest. */
+async function planned(extra: Partial<NucleiMixOptions> & { k?: number; seed?: number } = {}) {
+  const { k = K, seed = 11, ...options } = extra;
+  const plan = await planNucleiMixOn(input, { k, seed }, options);
+  const request = { rareTypes: [1], k, seed, borderMargin: 30 };
+  const manifest = buildManifest('nucleimix', input, {}, await datasetFileHashes(input.root), request, {}, plan, { name: 'telea', settings: { radius: 3, teleaDepth: 16 } }) as Manifest;
+  return { ...plan, manifest };
 }
 
-async function augment(name: string, extra: Partial<NucleiMixPlanOptions> = {}) {
-  const plan = await planNucleiMix(input, {}, options(extra));
-  const source = renderedSource(input, plan.manifest, await createInpainter('telea'));
-  const out = await writeDataset(join(tmp, name), consep, source, { inputs: [input.root] });
-  return { plan, out, log: source.log };
+async function augment(name: string, extra: Partial<NucleiMixOptions> = {}) {
+  const plan = await planned(extra);
+  const r = await renderAugmentation(input, plan.manifest, join(tmp, name));
+  return { plan, out: r.out, log: { applied: r.applied, counts: r.stats.counts.after } };
 }
 
 before(async () => {
@@ -86,27 +92,28 @@ describe('NucleiMix end to end on generated data', () => {
         assert.ok((await readFile(join(a.out, sub, f))).equals(await readFile(join(b.out, sub, f))), `${sub}/${f}`);
       }
     }
-    const c = await planNucleiMix(input, {}, options({ seed: 12 }));
+    const c = await planned({ seed: 12 });
     assert.notDeepEqual(c.manifest.insertions, a.plan.manifest.insertions);
   });
 
   test('worker threads give the same features as one thread, and the cache gives them back', async () => {
-    const one = await planNucleiMix(input, {}, options());
-    const two = await planNucleiMix(input, {}, options({ workers: 2 }));
+    const cacheDir = join(tmp, 'cache');
+    const one = await planned({ cache: cacheDir });
+    assert.equal(one.cache.hit, false);
+    const two = await planned({ workers: 2 });
     assert.deepEqual(two.features.features, one.features.features);
     assert.deepEqual(two.manifest, one.manifest);
-    const cacheDir = join(tmp, 'cache');
-    await writeFeatureCache(cacheDir, one.features);
-    const cached = await planNucleiMix(input, {}, options({ cacheDirs: [cacheDir], k: 3, seed: 99 }));
+    // Planning wrote the cache once; another k and seed read it back.
+    const cached = await planned({ cache: cacheDir, k: 3, seed: 99 });
     assert.equal(cached.cache.hit, true);
     assert.deepEqual(cached.features.features, one.features.features);
     // A setting the features depend on changes the key: no stale cache.
-    const other = await planNucleiMix(input, {}, options({ cacheDirs: [cacheDir], removal: 'none' }));
+    const other = await planned({ cache: cacheDir, removal: 'none' });
     assert.equal(other.cache.hit, false);
   });
 
   test('the donor probabilities and target probabilities in the manifest are proper probabilities', async () => {
-    const { manifest } = await planNucleiMix(input, {}, options());
+    const { manifest } = await planned();
     for (const ins of manifest.insertions) {
       assert.ok(ins.target.probability > 0 && ins.target.probability <= 1);
       assert.ok(ins.donor.probability > 0 && ins.donor.probability <= 1);

@@ -3,11 +3,11 @@ import { test } from 'node:test';
 import { cutDonor } from '../../src/augment/donor.ts';
 import type { Insertion } from '../../src/augment/manifest.ts';
 import { beforeAfterSheet, editPairs, INSERTED_COLOUR, overlay, REPLACED_COLOUR } from '../../src/augment/preview.ts';
-import { renderImage, type Edit } from '../../src/augment/render.ts';
+import { renderProgressive, type Edit } from '../../src/augment/progressive.ts';
 import { NucleiMixError } from '../../src/core/errors.ts';
 import { indexOfId } from '../../src/core/labels.ts';
 import { createImage } from '../../src/core/raster.ts';
-import { makeSample, meanInpainter } from './fixtures.ts';
+import { direct, makeSample, meanEngine } from './fixtures.ts';
 
 const W = 100;
 const H = 80;
@@ -32,7 +32,7 @@ function edit(index: number, kind: 'major' | 'background', x: number, y: number,
 async function rendered() {
   const j = indexOfId(TARGET.labels, 1);
   const edits = [edit(0, 'major', TARGET.labels.centroids[2 * j], TARGET.labels.centroids[2 * j + 1], 1), edit(1, 'background', 70, 55)];
-  return renderImage(TARGET, edits, meanInpainter());
+  return renderProgressive(TARGET, edits, direct(meanEngine()));
 }
 
 const is = (img: Uint8Array, p: number, c: readonly number[]): boolean => img[3 * p] === c[0] && img[3 * p + 1] === c[1] && img[3 * p + 2] === c[2];

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cutDonor, type DonorCut } from '../../src/augment/donor.ts';
 import type { Insertion } from '../../src/augment/manifest.ts';
-import { LAYER, renderImage, type AppliedEdit, type Edit } from '../../src/augment/render.ts';
+import { LAYER, type AppliedEdit } from '../../src/augment/applied-edit.ts';
+import { renderProgressive, type Edit } from '../../src/augment/progressive.ts';
 import { NucleiMixError } from '../../src/core/errors.ts';
 import { dilationRings, indexOfId } from '../../src/core/labels.ts';
 import type { Sample } from '../../src/io/dataset.ts';
-import { createInpainter } from '../../src/inpaint/create.ts';
-import type { Inpainter } from '../../src/inpaint/inpainter.ts';
-import { makeSample, meanInpainter } from './fixtures.ts';
+import { createEngine } from '../../src/inpaint/engines.ts';
+import type { InpaintEngine } from '../../src/inpaint/engine.ts';
+import { direct, makeSample, meanEngine } from './fixtures.ts';
 
 const W = 120;
 const H = 100;
@@ -88,8 +89,8 @@ function expectedLayers(e: Edit, target: Sample): { r0: Uint8Array; r1: Uint8Arr
  * Checks every invariant of a render of `edits` into TARGET: what changed, what did not, the
  * new instances, the labels' consistency. Returns the output for further checks.
  */
-async function renderAndCheck(edits: Edit[], inpainter: Inpainter): Promise<{ sample: Sample; applied: AppliedEdit[] }> {
-  const { sample, applied } = await renderImage(TARGET, edits, inpainter);
+async function renderAndCheck(edits: Edit[], inpainter: InpaintEngine): Promise<{ sample: Sample; applied: AppliedEdit[] }> {
+  const { sample, applied } = await renderProgressive(TARGET, edits, direct(inpainter));
   const inst = TARGET.labels.inst.data;
   const out = sample.image.data;
   const outInst = sample.labels.inst.data;
@@ -230,7 +231,7 @@ async function renderAndCheck(edits: Edit[], inpainter: Inpainter): Promise<{ sa
 }
 
 test('copy-and-replace: the major is gone, the donor sits on it whole, neighbours keep the rest', async () => {
-  const inp = meanInpainter();
+  const inp = meanEngine();
   const e = edit(REPLACE_2);
   const { sample, applied } = await renderAndCheck([e], inp);
   // The donor is bigger than the replaced nucleus and clips its neighbour 7.
@@ -260,7 +261,7 @@ test('copy-and-replace: the major is gone, the donor sits on it whole, neighbour
 
 test('stage 1 erases a replaced nucleus larger than the donor', async () => {
   const e = edit(REPLACE_12); // the small donor 4 on the large nucleus 12
-  const { sample } = await renderAndCheck([e], meanInpainter());
+  const { sample } = await renderAndCheck([e], meanEngine());
   const l = expectedLayers(e, TARGET);
   let outside = 0;
   for (let p = 0; p < W * H; p++) {
@@ -273,7 +274,7 @@ test('stage 1 erases a replaced nucleus larger than the donor', async () => {
 });
 
 test('copy-and-paste on background changes nothing outside r3 and runs stage 2 only', async () => {
-  const inp = meanInpainter();
+  const inp = meanEngine();
   const { sample, applied } = await renderAndCheck([edit(PASTE)], inp);
   assert.equal(inp.calls.length, 1);
   assert.equal(applied[0].kind, 'background');
@@ -283,7 +284,7 @@ test('copy-and-paste on background changes nothing outside r3 and runs stage 2 o
 });
 
 test('several edits in one image: stage-1 jobs in one batch, stage-2 jobs in another', async () => {
-  const inp = meanInpainter();
+  const inp = meanEngine();
   // Given out of order: rendering follows insertion.index.
   const edits = [edit(PASTE), edit(REPLACE_12), edit(REPLACE_2)];
   const { sample, applied } = await renderAndCheck(edits, inp);
@@ -294,15 +295,15 @@ test('several edits in one image: stage-1 jobs in one batch, stage-2 jobs in ano
 });
 
 test('rendering with OpenCV Telea keeps every invariant', async () => {
-  const telea = await createInpainter('telea');
+  const telea = await createEngine('telea');
   await renderAndCheck([edit(REPLACE_2), edit(REPLACE_12), edit(PASTE)], telea);
 });
 
 test('rendering is deterministic to the byte', async () => {
-  const telea = await createInpainter('telea');
+  const telea = await createEngine('telea');
   const edits = [edit(REPLACE_2), edit(REPLACE_12), edit(PASTE)];
-  const a = await renderImage(TARGET, edits, telea);
-  const b = await renderImage(TARGET, [edit(REPLACE_2), edit(REPLACE_12), edit(PASTE)], telea);
+  const a = await renderProgressive(TARGET, edits, direct(telea));
+  const b = await renderProgressive(TARGET, [edit(REPLACE_2), edit(REPLACE_12), edit(PASTE)], direct(telea));
   assert.deepEqual(a.sample.image.data, b.sample.image.data);
   assert.deepEqual(a.sample.labels, b.sample.labels);
   assert.deepEqual(a.applied, b.applied);
@@ -323,7 +324,7 @@ test('a neighbour the new nucleus covers entirely vanishes and is reported', asy
     { id: 3, type: 2, cx: 20, cy: 20, rx: 3, ry: 3, rgb: [30, 20, 70] },
   ]);
   const e = edit({ index: 4, kind: 'major', x: centroidOf(target, 1)[0], y: centroidOf(target, 1)[1], replacedId: 1, donorId: 3 });
-  const { sample, applied } = await renderImage(target, [e], meanInpainter());
+  const { sample, applied } = await renderProgressive(target, [e], direct(meanEngine()));
   assert.deepEqual(applied[0].clippedIds, [2]);
   assert.deepEqual(applied[0].vanishedIds, [2]);
   assert.deepEqual(Array.from(sample.labels.ids), [1, 2]);
@@ -332,9 +333,9 @@ test('a neighbour the new nucleus covers entirely vanishes and is reported', asy
 });
 
 test('bad edits are refused with a clear error', async () => {
-  const inp = meanInpainter();
+  const inp = meanEngine();
   const refuses = async (edits: Edit[], pattern: RegExp): Promise<void> => {
-    await assert.rejects(renderImage(TARGET, edits, inp), (err: unknown) => err instanceof NucleiMixError && pattern.test(err.message));
+    await assert.rejects(renderProgressive(TARGET, edits, direct(inp)), (err: unknown) => err instanceof NucleiMixError && pattern.test(err.message));
   };
   // Two edits whose regions intersect.
   await refuses([edit(REPLACE_2), edit({ ...PASTE, x: 46, y: 58 })], /#0 and #2 overlap/);
@@ -357,7 +358,7 @@ test('bad edits are refused with a clear error', async () => {
 });
 
 test('no edits: the sample comes back as it was', async () => {
-  const { sample, applied } = await renderImage(TARGET, [], meanInpainter());
+  const { sample, applied } = await renderProgressive(TARGET, [], direct(meanEngine()));
   assert.equal(sample, TARGET);
   assert.deepEqual(applied, []);
 });

@@ -10,7 +10,7 @@ const BIN = fileURLToPath(new URL('../../bin/nucleimix.js', import.meta.url));
 let tmp: string;
 
 function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: tmp });
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: tmp, env: { ...process.env, NUCLEIMIX_CACHE: join(tmp, 'cache') } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -72,18 +72,19 @@ test('plan then render gives the same dataset as augment; render --images render
   assert.equal(run('synth', '--out', 'pr-in', '--images', '2', '--size', '320', '--seed', '5').status, 0);
   const p = run('plan', 'pr-in', '--rare', '1', '--k', '3', '--seed', '2', '--workers', '0', '--manifest', 'plan.json');
   assert.equal(p.status, 0, p.stderr);
-  assert.match(p.stdout, /planned 3 insertions/);
+  assert.match(p.stdout, /planned 3 nucleimix insertions/);
   const r = run('render', 'pr-in', '--manifest', 'plan.json', '--out', 'pr-render');
   assert.equal(r.status, 0, r.stderr);
   const a = run('augment', 'pr-in', '--rare', '1', '--k', '3', '--seed', '2', '--workers', '0', '--out', 'pr-augment');
   assert.equal(a.status, 0, a.stderr);
-  for (const sub of ['Images', 'Labels']) {
-    for (const f of await readdir(join(tmp, 'pr-augment', sub))) {
-      const x = await readFile(join(tmp, 'pr-render', sub, f));
-      assert.ok(x.equals(await readFile(join(tmp, 'pr-augment', sub, f))), `${sub}/${f}`);
+  // Every file, byte for byte: dataset, manifest, stats, previews.
+  for (const sub of ['Images', 'Labels', 'preview', '.']) {
+    for (const f of await readdir(join(tmp, 'pr-augment', sub), { withFileTypes: true })) {
+      if (f.isDirectory()) continue;
+      const x = await readFile(join(tmp, 'pr-render', sub, f.name));
+      assert.ok(x.equals(await readFile(join(tmp, 'pr-augment', sub, f.name))), `${sub}/${f.name}`);
     }
   }
-  assert.equal(await readFile(join(tmp, 'pr-render', 'manifest.json'), 'utf8'), await readFile(join(tmp, 'pr-augment', 'manifest.json'), 'utf8'));
   const part = run('render', 'pr-in', '--manifest', 'plan.json', '--out', 'pr-part', '--images', 'synth_2');
   assert.equal(part.status, 0, part.stderr);
   assert.deepEqual(await readdir(join(tmp, 'pr-part', 'Images')), ['synth_2.png']);

@@ -3,8 +3,8 @@ import { before, describe, test } from 'node:test';
 import { NucleiMixError } from '../../src/core/errors.ts';
 import { createImage, type RgbImage } from '../../src/core/raster.ts';
 import { createRng } from '../../src/core/rng.ts';
-import { createClassicalInpainter, inpaintClassical, type ClassicalMethod } from '../../src/inpaint/classical.ts';
-import type { InpaintJob } from '../../src/inpaint/inpainter.ts';
+import { createClassicalEngine, inpaintClassical, type ClassicalMethod } from '../../src/inpaint/classical.ts';
+import type { InpaintJob } from '../../src/inpaint/engine.ts';
 import { loadOpenCV, type OpenCV } from '../../src/inpaint/opencv.ts';
 
 const METHODS: ClassicalMethod[] = ['telea', 'ns'];
@@ -218,7 +218,7 @@ describe('classical inpainting', () => {
       { image: texturedImage(8, 8, 7), mask: new Uint8Array(64) },
     ];
     for (const method of METHODS) {
-      const inpainter = createClassicalInpainter(cv, method);
+      const inpainter = createClassicalEngine(cv, method);
       assert.equal(inpainter.name, method);
       const batch = await inpainter.inpaint(jobs);
       assert.equal(batch.length, jobs.length);
@@ -259,8 +259,8 @@ describe('classical inpainting', () => {
     bad(() => inpaintClassical(cv, { image: img, mask: new Uint8Array(80) }, 'telea', { radius: 0 }), /radius must be an integer from 1 to 100/);
     bad(() => inpaintClassical(cv, { image: img, mask: new Uint8Array(80) }, 'telea', { radius: 2.5 }), /radius/);
     bad(() => inpaintClassical(cv, { image: img, mask: new Uint8Array(80) }, 'fast' as ClassicalMethod), /unknown classical inpainting method 'fast'/);
-    bad(() => createClassicalInpainter(cv, 'ns', { radius: 101 }), /radius/);
-    const inpainter = createClassicalInpainter(cv, 'telea');
+    bad(() => createClassicalEngine(cv, 'ns', { radius: 101 }), /radius/);
+    const inpainter = createClassicalEngine(cv, 'telea');
     await assert.rejects(inpainter.inpaint([{ image: img, mask: new Uint8Array(80) }, { image: img, mask: new Uint8Array(3) }]), (err: unknown) => err instanceof NucleiMixError && /inpaint job 1: mask has 3 values/.test(err.message));
   });
 
