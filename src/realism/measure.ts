@@ -232,13 +232,12 @@ export function realismJson(r: Realism): Record<string, unknown> {
     n_real_used: t.nRealUsed,
     n_missed: t.nMissed,
   }));
-  const { type: _type, name: _name, ...single } = types[0];
   return {
     version: 1,
     source: r.source,
     seed: r.seed,
     features: FEATURE_NAMES.length,
-    ...(types.length === 1 ? single : {}),
+    ...(types.length === 1 ? types[0] : {}),
     types,
   };
 }

@@ -44,7 +44,7 @@ describe('nucleimix realism', { timeout: 600_000 }, () => {
     const json = JSON.parse(await readFile(out, 'utf8'));
     assert.equal(json.source, 'manifest');
     assert.equal(json.types.length, 1);
-    assert.equal(json.type, undefined);
+    assert.equal(json.type, TYPE);
     assert.equal(json.types[0].type, TYPE);
     assert.equal(json.n_inserted + json.n_missed, 40);
     assert.ok(json.auc > 0.95 && json.ci[0] <= json.auc && json.auc <= json.ci[1], JSON.stringify(json));
