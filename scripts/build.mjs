@@ -22,6 +22,11 @@ const dist = join(root, 'dist');
 const partial = join(root, 'dist.partial');
 const startedMs = Date.now();
 
+if (!existsSync(join(root, 'src'))) {
+  // An installed package (a tarball ships dist/, not src/): nothing to compile.
+  process.exit(0);
+}
+
 let tsc;
 try {
   tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
