@@ -9,7 +9,7 @@
  */
 import type { Rng } from '../core/rng.ts';
 import { axisAngle } from '../core/shape.ts';
-import type { Insertion } from '../augment/manifest.ts';
+import type { Insertion } from './insertion.ts';
 import { drawSoftmax } from './draw.ts';
 import type { Location } from './locations.ts';
 
