@@ -47,24 +47,30 @@ export async function readInsertionPoints(augmented: string): Promise<InsertionP
 }
 
 /**
- * Whether instance `id` of `augmented` is, pixel for pixel, an instance of `original`: all its
- * pixels carry one original id, and that instance has no other pixels.
+ * Whether instance `id` of `augmented` (of type `type`) is real rather than inserted: either
+ * it is, pixel for pixel, an instance of `original`, or an original instance of the same
+ * type holds at least half of its pixels — a real nucleus clipped by a paste beside it (as
+ * CutMix's boxes clip their neighbours) is damaged, not inserted.
  *
- * @param areas the original's pixel count per id (index = id)
+ * @param areas the original's pixel count per id
+ * @param originalType the original's type per id
  */
-export function isOriginalInstance(original: Labels, augmented: Labels, id: number, box: ArrayLike<number>, area: number, areas: Map<number, number>): boolean {
+export function isRealInstance(original: Labels, augmented: Labels, id: number, box: ArrayLike<number>, area: number, areas: Map<number, number>, originalType: Map<number, number>, type: number): boolean {
   const w = augmented.inst.width;
-  let seen = -1;
+  const overlap = new Map<number, number>();
   for (let y = box[1]; y < box[3]; y++) {
     for (let x = box[0]; x < box[2]; x++) {
       const p = y * w + x;
       if (augmented.inst.data[p] !== id) continue;
       const o = original.inst.data[p];
-      if (o === 0 || (seen >= 0 && o !== seen)) return false;
-      seen = o;
+      if (o !== 0) overlap.set(o, (overlap.get(o) ?? 0) + 1);
     }
   }
-  return seen > 0 && areas.get(seen) === area;
+  for (const [o, n] of overlap) {
+    if (n === area && areas.get(o) === area) return true;
+    if (originalType.get(o) === type && 2 * n >= area) return true;
+  }
+  return false;
 }
 
 /** Pixel count of every instance, by id. */
@@ -82,8 +88,10 @@ export const SEARCH_RADIUS = 3;
  *
  * With `points` (from the manifest): the new instance of that type at each insertion's centre
  * (or the nearest one within {@link SEARCH_RADIUS} px); a point where none is found (a later
- * insertion covered it) or whose nucleus another point already claimed counts as missed. Without: every instance of that type
- * that is not pixel for pixel an original instance.
+ * insertion covered it) or whose nucleus another point already claimed counts as missed.
+ * Without: every instance of that type that is not real ({@link isRealInstance}); a CutMix
+ * fragment of a neighbour carried in a box counts as inserted. Either way a nucleus mostly
+ * on a real one of its own type counts as real.
  *
  * @returns instance ids of `augmented`, ascending, each with its insertion point (manifest
  *   only), and the number of points missed
@@ -93,12 +101,14 @@ export function insertedInstances(original: Labels, augmented: Labels, augStats:
   augStats.ids.forEach((id, i) => index.set(id, i));
   const typeOf = new Map<number, number>();
   augmented.ids.forEach((id, i) => typeOf.set(id, augmented.types[i]));
+  const originalType = new Map<number, number>();
+  original.ids.forEach((id, i) => originalType.set(id, original.types[i]));
   const memo = new Map<number, boolean>();
   const isNew = (id: number): boolean => {
     let v = memo.get(id);
     if (v === undefined) {
       const i = index.get(id)!;
-      v = typeOf.get(id) === type && !isOriginalInstance(original, augmented, id, augStats.bboxes.subarray(4 * i, 4 * i + 4), augStats.areas[i], origAreas);
+      v = typeOf.get(id) === type && !isRealInstance(original, augmented, id, augStats.bboxes.subarray(4 * i, 4 * i + 4), augStats.areas[i], origAreas, originalType, type);
       memo.set(id, v);
     }
     return v;

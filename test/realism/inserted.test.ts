@@ -15,18 +15,19 @@ function labels(rows: string[], types: Record<number, number>) {
   return labelsFromMap(inst, (id) => types[id]);
 }
 
-// Original: nuclei 1 (type 2) and 2 (type 1). Augmented: 1 unchanged; 2 keeps its id but
-// lost a pixel (no longer the original's); 3 is new (type 1); 4 is new but of type 2.
+// Original: nuclei 1 (type 2) and 2 (type 1). Augmented: 1 unchanged; 2 clipped to half by
+// 5 (still real: its own pixels); 5 (type 1) new, with a third of its pixels on the old 2;
+// 3 new (type 1); 4 new but of type 2.
 const original = labels(['11..........', '11....22....', '......22....', '............', '............'], { 1: 2, 2: 1 });
-const augmented = labels(['11..........', '11....22....', '.......2....', '..33......44', '..33......44'], { 1: 2, 2: 1, 3: 1, 4: 2 });
+const augmented = labels(['11..........', '11....2555..', '......2555..', '..33......44', '..33......44'], { 1: 2, 2: 1, 3: 1, 4: 2, 5: 1 });
 
 function find(type: number, points?: Parameters<typeof insertedInstances>[5]) {
   return insertedInstances(original, augmented, instanceStats(augmented.inst), areasById(instanceStats(original.inst)), type, points);
 }
 
 describe('insertedInstances', () => {
-  it('without a manifest, finds the instances of the type that no original instance equals pixel for pixel', () => {
-    assert.deepEqual(find(1).found.map((f) => f.id), [2, 3]);
+  it('without a manifest, finds the instances of the type that are neither an original nor mostly on one of their type', () => {
+    assert.deepEqual(find(1).found.map((f) => f.id), [3, 5]);
     assert.deepEqual(find(2).found.map((f) => f.id), [4]);
   });
 
