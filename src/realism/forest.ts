@@ -6,10 +6,10 @@
  * `ml-cart` 2.1, MIT) recomputes the Gini impurity of every candidate threshold from filtered
  * arrays and matrix row copies (ml-cart's utils.js), O(n²) per feature and node, where one
  * `nucleimix realism` run fits a hundred forests (5 folds × 5 repeats × 4 tests) on a few
- * hundred nuclei × 189 features; and it has no notion of a missing value. Binning each feature into at most 32 quantile bins (as LightGBM and
- * scikit-learn's HistGradientBoosting do) makes a split search one pass over the node's
- * samples, and gives missing values (NaN: a ring that fell on other nuclei or off the image)
- * a bin of their own.
+ * hundred nuclei × 189 features; and it has no notion of a missing value. Binning each
+ * feature into at most 32 quantile bins (as LightGBM and scikit-learn's HistGradientBoosting
+ * do) makes a split search one pass over the node's samples, and gives missing values (NaN:
+ * a ring that fell on other nuclei or off the image) a bin of their own.
  */
 import type { Rng } from '../core/rng.ts';
 
