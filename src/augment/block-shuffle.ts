@@ -1,5 +1,5 @@
 /**
- * InsMix's background perturbation (seed 002 §2.2): split the image into square blocks
+ * InsMix's background perturbation (Lin et al. 2022, §2.2): split the image into square blocks
  * (20×20 in the paper), and permute a share of the blocks that hold no nucleus among
  * themselves. Nuclei stay where they are, so the labels do not change; the background gets
  * the sharp block edges the paper wants the network to become robust to.

@@ -1,5 +1,5 @@
 /**
- * CopyPaste (Ghiasi et al. 2021, as the NucleiMix paper's baseline; spec §8): paste a rare
+ * CopyPaste (Ghiasi et al. 2021, as the NucleiMix paper's baseline): paste a rare
  * nucleus's own pixels at a random place of a random image, with no blending and no
  * transform. The place is chosen where the nucleus covers no other nucleus (it may touch
  * one), so no instance loses a pixel and the other classes' counts stay as they were, as in

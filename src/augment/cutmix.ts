@@ -1,5 +1,5 @@
 /**
- * CutMix for instance segmentation (spec §8; Yun et al. 2019 adapted to nuclei, as the
+ * CutMix for instance segmentation (Yun et al. 2019 adapted to nuclei, as the
  * NucleiMix paper's baseline): cut the bounding box of a rare nucleus plus a small margin from
  * its image and paste the rectangle, pixels and labels, at a random place of a random image.
  *

@@ -1,5 +1,5 @@
 /**
- * GradMix's image operation (Doan et al., MICCAI 2022; spec §8), for the pairs planned into
+ * GradMix's image operation (Doan et al., MICCAI 2022), for the pairs planned into
  * one image. Per pair (major nucleus M, rare nucleus R from its own image, R moved by the
  * pair's offset so that its centroid falls on M's: R'):
  *

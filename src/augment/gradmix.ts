@@ -1,5 +1,5 @@
 /**
- * GradMix (Doan et al., MICCAI 2022; spec §8): replace major nuclei by rare ones, blending
+ * GradMix (Doan et al., MICCAI 2022): replace major nuclei by rare ones, blending
  * each rare nucleus into the major's place with a gradient mask (`gradmix-render.ts`).
  *
  * Pairing follows the official code (QuIIL/Grad_Mix), made to stop at k:

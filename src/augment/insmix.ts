@@ -1,5 +1,5 @@
 /**
- * InsMix without its smooth-GAN (seed 002 §2.1–2.2; spec §8): foreground augmentation under
+ * InsMix without its smooth-GAN (Lin et al. 2022, §2.1–2.2): foreground augmentation under
  * the SSD morphology constraints, a direct copy, and background perturbation as an option.
  *
  * Each insertion picks an original nucleus I_o of the dataset at random (any type: the

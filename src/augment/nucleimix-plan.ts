@@ -1,5 +1,5 @@
 /**
- * NucleiMix planning (spec §2–4): locations → context features (cached) → per rare type:
+ * NucleiMix planning (Wang & Kwak 2024, §3.1): locations → context features (cached) → per rare type:
  * standardise, PCA fitted on that type's rare nuclei, Gaussian mixture, log-likelihood of
  * every candidate → draws. The result is the insertions; nothing is rendered here.
  */
@@ -66,7 +66,7 @@ export interface NucleiMixPlan extends MethodPlan<Insertion> {
   features: CachedFeatures;
 }
 
-function inside(loc: Location, size: [number, number], margin: number): boolean {
+function awayFromBorder(loc: Location, size: [number, number], margin: number): boolean {
   return insideBorder(loc.x, loc.y, size[0], size[1], margin);
 }
 
@@ -160,7 +160,7 @@ export async function planNucleiMix(input: PlanInput, options: NucleiMixOptions,
   const z = standardise(fitStandardiser(x), x);
   const candidateIdx: number[] = [];
   all.forEach((loc, i) => {
-    if (loc.kind !== 'rare' && inside(loc, sizes.get(loc.image)!, request.borderMargin)) candidateIdx.push(i);
+    if (loc.kind !== 'rare' && awayFromBorder(loc, sizes.get(loc.image)!, request.borderMargin)) candidateIdx.push(i);
   });
   const candidates = candidateIdx.map((i) => all[i]);
   const candidateRows = selectRows(z, candidateIdx);
@@ -172,7 +172,7 @@ export async function planNucleiMix(input: PlanInput, options: NucleiMixOptions,
     const rareP = project(pca, selectRows(z, rareIdx));
     const gmm = options.components === 0 ? selectByBic(rareP, { maxK: Math.min(5, rareIdx.length - 1), covariance: options.covariance, seed: request.seed }).model : fitGmm(rareP, { k: options.components, covariance: options.covariance, seed: request.seed });
     const candP = project(pca, candidateRows);
-    const donorIdx = rareIdx.filter((i) => inside(all[i], sizes.get(all[i].image)!, request.borderMargin));
+    const donorIdx = rareIdx.filter((i) => awayFromBorder(all[i], sizes.get(all[i].image)!, request.borderMargin));
     if (donorIdx.length === 0) throw new NucleiMixError(`rare type ${type} has no nucleus at least ${request.borderMargin} px from the image border to copy`);
     models.push({
       type,

@@ -1,5 +1,5 @@
 /**
- * Progressive inpainting (spec §5, paper §3.2): applies the insertions planned for one image
+ * Progressive inpainting (Wang & Kwak 2024, §3.2): applies the insertions planned for one image
  * and updates its labels.
  *
  * - Copy-and-replace (major target): stage 1 erases the replaced nucleus grown by 2 px and

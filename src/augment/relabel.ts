@@ -1,6 +1,6 @@
 /**
  * The labels of an edited image, from its edited instance map: the rules every method
- * shares (spec §5). Ids are renumbered 1..N in ascending order of the ids used while editing,
+ * shares (the NucleiMix paper's §3.2 labels). Ids are renumbered 1..N in ascending order of the ids used while editing,
  * types follow their instances, and centroids are the mean pixel coordinates of every instance
  * whose pixels changed; untouched instances keep their centroids bit for bit, as read.
  */

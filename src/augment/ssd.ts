@@ -1,5 +1,5 @@
 /**
- * InsMix's morphology constraints (seed 002 §2.1, eq. 1–2): how far a template nucleus may
+ * InsMix's morphology constraints (Lin et al. 2022, §2.1, eq. 1–2): how far a template nucleus may
  * differ from the original nucleus it is placed beside, in scale and in shape.
  */
 

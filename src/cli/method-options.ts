@@ -41,8 +41,11 @@ export function requestOf(opts: Record<string, unknown>): AugmentRequest {
 /** The chosen method and its own options from the flags; a flag of another method is an error. */
 export function methodOf<M extends MethodName>(cmd: Command, opts: Record<string, unknown>): { method: M; options: Partial<MethodOptions[M]> } {
   const method = (opts.method as M | undefined) ?? ('nucleimix' as M);
-  rejectForeignFlags(cmd, [METHODS[method].options], METHOD_TABLES, `--method ${method}`);
-  if (METHODS[method].engine === undefined) rejectForeignFlags(cmd, [], { 'methods that inpaint (nucleimix, gradmix)': ENGINE_OPTIONS }, `--method ${method}`);
+  rejectForeignFlags(cmd, [METHODS[method].options], METHOD_TABLES, method);
+  if (METHODS[method].engine === undefined) {
+    const inpainting = METHOD_NAMES.filter((m) => METHODS[m].engine !== undefined).join(' or ');
+    rejectForeignFlags(cmd, [], { [inpainting]: ENGINE_OPTIONS }, method);
+  }
   return { method, options: valuesOf(METHODS[method].options, opts) as Partial<MethodOptions[M]> };
 }
 

@@ -51,14 +51,15 @@ export function valuesOf<O extends object>(table: OptionTable<O>, opts: Record<s
 
 /**
  * Rejects a flag the user typed that none of `allowed` tables declares although another table
- * in `all` does, so `--method cutmix --bg-shuffle 0.5` fails instead of silently doing nothing.
+ * in `all` (by owner) does, so `--method cutmix --bg-shuffle 0.5` fails instead of silently
+ * doing nothing.
  */
 export function rejectForeignFlags(cmd: Command, allowed: readonly OptionTable<object>[], all: Readonly<Record<string, OptionTable<object>>>, what: string): void {
   const mine = new Set(allowed.flatMap((t) => (Object.values(t) as OptionSpec<unknown>[]).map(attributeOf)));
   for (const [owner, table] of Object.entries(all)) {
     for (const spec of Object.values(table) as OptionSpec<unknown>[]) {
       const attr = attributeOf(spec);
-      if (!mine.has(attr) && cmd.getOptionValueSource(attr) === 'cli') throw new NucleiMixError(`${flagName(spec)} applies to ${owner}, not ${what}`);
+      if (!mine.has(attr) && cmd.getOptionValueSource(attr) === 'cli') throw new NucleiMixError(`${flagName(spec)} applies to --method ${owner}, not ${what}`);
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Nucleus classes: the id → name list of a dataset, and the class-merge presets the
- * community uses (spec §6).
+ * community uses.
  */
 
 export interface NucleusClass {

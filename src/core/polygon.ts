@@ -369,7 +369,7 @@ export function maskShapes(mask: ArrayLike<number>, width: number, height: numbe
  * @returns the shapes by id, and warnings for any instance whose outlines do not refill to
  *   exactly its pixels (none expected; see {@link maskShapes}).
  */
-export function instanceShapes(inst: InstanceMap): { shapes: Map<number, Shape[]>; warnings: string[] } {
+export function instancePolygons(inst: InstanceMap): { shapes: Map<number, Shape[]>; warnings: string[] } {
   const { width, data } = inst;
   const stats = instanceStats(inst);
   const shapes = new Map<number, Shape[]>();
@@ -392,9 +392,9 @@ export function instanceShapes(inst: InstanceMap): { shapes: Map<number, Shape[]
   return { shapes, warnings };
 }
 
-/** The outer outlines of every instance (holes left out); see {@link instanceShapes}. */
+/** The outer outlines of every instance (holes left out); see {@link instancePolygons}. */
 export function instanceOutlines(inst: InstanceMap): Map<number, Polygon[]> {
   const out = new Map<number, Polygon[]>();
-  for (const [id, list] of instanceShapes(inst).shapes) out.set(id, list.map((s) => s.outer));
+  for (const [id, list] of instancePolygons(inst).shapes) out.set(id, list.map((s) => s.outer));
   return out;
 }

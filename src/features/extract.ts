@@ -1,5 +1,5 @@
 /**
- * The built-in context descriptor (spec §3 (a)): a fixed-length vector describing the 224×224
+ * The built-in context descriptor: a fixed-length vector describing the 224×224
  * surroundings of a location, with no model weights, fast enough for every nucleus of a
  * dataset on a CPU. It answers "does this place look like where the rare nuclei live" through
  * four kinds of evidence:
@@ -52,7 +52,7 @@ import { LBP_BINS, TEXTURE_FEATURES, histogramQuantile as quantile, textureFeatu
 /** Bumped whenever the descriptor's definition changes, so cached features can be invalidated. */
 export const DESCRIPTOR_VERSION = 'builtin-1';
 
-/** Side of the context patch the descriptor is designed for (spec §3). */
+/** Side of the context patch the descriptor is designed for (the paper's 224×224 patches). */
 export const CONTEXT_SIZE = 224;
 
 const CHANNELS = ['r', 'g', 'b'] as const;

@@ -1,5 +1,5 @@
 /**
- * A user-supplied ONNX image encoder as context descriptor (spec §3 (b); the paper's choice is
+ * A user-supplied ONNX image encoder as context descriptor (the paper's choice is
  * CTransPath, a Swin-T exported to ONNX: [N,3,224,224] → [N,768]). Runs on ONNX Runtime's CPU
  * execution provider (onnxruntime-node), one session per thread.
  *

@@ -2,7 +2,7 @@ import type { ClassList } from '../core/classes.ts';
 import type { Labels } from '../core/labels.ts';
 import type { RgbImage } from '../core/raster.ts';
 
-/** The dataset formats nucleimix reads and writes (spec §6). */
+/** The dataset formats nucleimix reads and writes. */
 export type FormatName = 'consep' | 'lizard' | 'pannuke' | 'monuseg' | 'monusac';
 
 /** One annotated image. */

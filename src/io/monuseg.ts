@@ -25,7 +25,7 @@ import { basename, extname, join } from 'node:path';
 import { CLASS_LISTS, type ClassList } from '../core/classes.ts';
 import { NucleiMixError, naming } from '../core/errors.ts';
 import { indexOfId } from '../core/labels.ts';
-import { instanceShapes, type Shape } from '../core/polygon.ts';
+import { instancePolygons, type Shape } from '../core/polygon.ts';
 import {
   buildAperioXml,
   parseAperioXml,
@@ -306,7 +306,7 @@ export function sampleXml(sample: Sample, flavour: XmlFlavour, classes: ClassLis
   if (src !== undefined && typeof stored?.xmlText === 'string' && stored.width === width && stored.height === height && stored.count === labels.ids.length) {
     return { text: stored.xmlText, warnings: [] };
   }
-  const { shapes, warnings } = instanceShapes(labels.inst);
+  const { shapes, warnings } = instancePolygons(labels.inst);
   const typeOf = (id: number): number => labels.types[indexOfId(labels, id)];
   const annotations = flavour.annotationsFor(labels.ids, shapes, typeOf, classes, file);
   if (src !== undefined && src.width === width && src.height === height) annotations.push(...src.ignored);

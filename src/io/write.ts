@@ -7,7 +7,7 @@ import type { FormatIO, SampleSource } from './dataset.ts';
 /** Temporary folders being written; the CLI removes them if the process is interrupted. */
 export const pendingOutputs = new Set<string>();
 
-function inside(child: string, parent: string): boolean {
+function isWithin(child: string, parent: string): boolean {
   const rel = relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
@@ -30,7 +30,7 @@ export async function checkOutput(outDir: string, options: Pick<WriteOptions, 'i
   const out = resolve(outDir);
   for (const input of options.inputs ?? []) {
     const inp = resolve(input);
-    if (inside(out, inp) || inside(inp, out)) {
+    if (isWithin(out, inp) || isWithin(inp, out)) {
       throw new NucleiMixError(`refusing to write the output into or over the input dataset ${input}`, outDir);
     }
   }

@@ -1,5 +1,5 @@
 /**
- * Gaussian mixture density model of the rare type's context features (spec §4): fitted on
+ * Gaussian mixture density model of the rare type's context features: fitted on
  * the rare features (in PCA space), it scores every candidate location by log-likelihood.
  * The official code fits one component with diagonal covariance; K components, full
  * covariance and BIC selection of K are options.

@@ -1,5 +1,5 @@
 /**
- * Candidate locations (spec §2): rare nuclei (donors and the density model's data), major
+ * Candidate locations: rare nuclei (donors and the density model's data), major
  * nuclei (copy-and-replace targets) and background points (copy-and-paste targets).
  */
 import type { Labels } from '../core/labels.ts';

@@ -1,5 +1,5 @@
 /**
- * Principal component analysis of context features (spec §3): fitted on the rare type's
+ * Principal component analysis of context features: fitted on the rare type's
  * features only (as the official code does), then used to project every candidate to p = 16
  * dimensions, where the density model is fitted and donor distances are measured.
  *

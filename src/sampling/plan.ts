@@ -1,5 +1,5 @@
 /**
- * Context-aware probabilistic sampling (spec §4, Algorithm 1 lines 9–11): which candidate
+ * Context-aware probabilistic sampling (Wang & Kwak 2024, Algorithm 1 lines 9–11): which candidate
  * location receives a rare nucleus, and which rare nucleus is copied there.
  *
  * Inputs are already scored: every candidate has a log-likelihood under each rare type's

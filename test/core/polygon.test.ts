@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import {
   fillPolygon,
   instanceOutlines,
-  instanceShapes,
+  instancePolygons,
   labelComponents,
   maskShapes,
   polygonArea,
@@ -338,7 +338,7 @@ describe('trace → fill round trip on random masks', () => {
   });
 });
 
-describe('instanceShapes', () => {
+describe('instancePolygons', () => {
   it('outlines each instance by id, each component separately, in image coordinates', () => {
     const w = 8;
     const h = 6;
@@ -347,7 +347,7 @@ describe('instanceShapes', () => {
     put(5, [[1, 1], [2, 1], [1, 2], [2, 2]]);
     put(2, [[6, 0], [6, 4]]); // two one-pixel components
     put(9, [[4, 1], [5, 1], [6, 1], [4, 2], [6, 2], [4, 3], [5, 3], [6, 3]]); // ring around (5,2)
-    const { shapes, warnings } = instanceShapes(inst);
+    const { shapes, warnings } = instancePolygons(inst);
     assert.deepEqual(warnings, []);
     assert.deepEqual([...shapes.keys()], [2, 5, 9]);
     assert.deepEqual(shapes.get(2)!.map((s) => Array.from(s.outer)), [[6, 0], [6, 4]]);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NucleiMixError } from '../../src/core/errors.ts';
 import { instanceStats } from '../../src/core/labels.ts';
-import { instanceShapes, labelComponents } from '../../src/core/polygon.ts';
+import { instancePolygons, labelComponents } from '../../src/core/polygon.ts';
 import { createInstanceMap, type InstanceMap } from '../../src/core/raster.ts';
 import { createRng, type Rng } from '../../src/core/rng.ts';
 import {
@@ -288,7 +288,7 @@ function randomInstances(rng: Rng, w: number, h: number, count: number): Instanc
 
 /** Traced regions of every instance, one annotation, in id order. */
 function writeRegions(inst: InstanceMap): string {
-  const { shapes, warnings } = instanceShapes(inst);
+  const { shapes, warnings } = instancePolygons(inst);
   assert.deepEqual(warnings, []);
   const regions = [...shapes.values()].flatMap((list) => list.flatMap((s) => [{ polygon: s.outer }, ...s.holes.map((p) => ({ polygon: p, negative: true }))]));
   return buildAperioXml({ annotations: [{ regions }] });
