@@ -10,7 +10,8 @@
 import sharp from 'sharp';
 import { hash32 } from '../core/rng.ts';
 import { NucleiMixError } from '../core/errors.ts';
-import type { Dataset, Sample, SampleSource } from '../io/dataset.ts';
+import { keepLargestPieces } from '../core/components.ts';
+import { editedSample, type Dataset, type Sample, type SampleSource } from '../io/dataset.ts';
 import { InpaintBatcher } from '../inpaint/batcher.ts';
 import type { EngineInput, InpaintEngine, InpaintJob } from '../inpaint/engine.ts';
 import type { RgbImage } from '../core/raster.ts';
@@ -30,6 +31,8 @@ export const DEFAULT_WINDOW = 8;
 
 /** What one image's rendering left for the run's reports. */
 interface ImageRecord {
+  /** Instances cut into pieces by the edits, and the pixels of their smaller pieces cleared. */
+  trimmed?: { instances: number; pixels: number };
   before: Record<number, number>;
   after: Record<number, number>;
   applied?: AppliedEdit[];
@@ -51,6 +54,8 @@ export interface RenderLog {
   pairs: BeforeAfter[];
   /** Each rendered image's method numbers. */
   extras: Record<string, unknown>[];
+  /** Instances the edits left in several pieces, reduced to their largest (see `onePiecePerInstance`). */
+  trimmed: { instances: number; pixels: number };
 }
 
 export interface RenderLoopOptions {
@@ -151,9 +156,11 @@ export function renderedSource<O extends object>(
     }
   }
 
-  async function record(name: string, original: Sample, rendered: RenderedImage | undefined): Promise<Sample> {
+  async function record(name: string, original: Sample, given: RenderedImage | undefined): Promise<Sample> {
+    const rendered = given === undefined ? undefined : onePiecePerInstance(given);
     const out = rendered?.sample ?? original;
     const rec: ImageRecord = { before: countTypes(original), after: countTypes(out) };
+    if (rendered !== undefined && rendered.trimmed.instances > 0) rec.trimmed = rendered.trimmed;
     // An image counts as edited when it changed: an insertion, or other pixels (InsMix's shuffle).
     if (rendered !== undefined && (rendered.applied.length > 0 || rendered.sample !== original)) rec.applied = rendered.applied;
     if (rendered !== undefined) {
@@ -227,7 +234,7 @@ export function renderedSource<O extends object>(
       return sample;
     },
     log(): RenderLog {
-      const log: RenderLog = { applied: new Map(), before: {}, counts: {}, overlays: new Map(), pairs: [], extras: [] };
+      const log: RenderLog = { applied: new Map(), before: {}, counts: {}, overlays: new Map(), pairs: [], extras: [], trimmed: { instances: 0, pixels: 0 } };
       for (const c of dataset.classes) log.counts[c.id] = log.before[c.id] = 0;
       for (const name of names) {
         const rec = records.get(name);
@@ -238,9 +245,39 @@ export function renderedSource<O extends object>(
         if (rec.overlay !== undefined) log.overlays.set(name, rec.overlay);
         for (const p of rec.pairs ?? []) if (log.pairs.length < SHEET_PAIRS) log.pairs.push(p);
         if (rec.extra !== undefined) log.extras.push(rec.extra);
+        if (rec.trimmed !== undefined) {
+          log.trimmed.instances += rec.trimmed.instances;
+          log.trimmed.pixels += rec.trimmed.pixels;
+        }
       }
       return log;
     },
+  };
+}
+
+/**
+ * Every instance an edit touched (one whose pixels meet an applied edit's box) as one
+ * 4-connected piece, for every method alike: a neighbour the new nucleus cut in two keeps its
+ * larger part, a donor pasted with a stray pixel loses it (`keepLargestPieces`). The applied
+ * edits' areas follow.
+ */
+export function onePiecePerInstance(rendered: RenderedImage): RenderedImage & { trimmed: { instances: number; pixels: number } } {
+  const { sample, applied } = rendered;
+  const { width: W, data } = sample.labels.inst;
+  const touched = new Set<number>();
+  for (const a of applied) {
+    const [x0, y0, x1, y1] = a.bbox;
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (data[y * W + x] !== 0) touched.add(data[y * W + x]);
+  }
+  const { labels, cleared } = keepLargestPieces(sample.labels, touched);
+  if (cleared.size === 0) return { ...rendered, trimmed: { instances: 0, pixels: 0 } };
+  let pixels = 0;
+  for (const n of cleared.values()) pixels += n;
+  return {
+    ...rendered,
+    sample: editedSample(sample, sample.image, labels),
+    applied: applied.map((a) => (cleared.has(a.newId) ? { ...a, area: a.area - cleared.get(a.newId)! } : a)),
+    trimmed: { instances: cleared.size, pixels },
   };
 }
 

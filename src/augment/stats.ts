@@ -21,6 +21,8 @@ export interface AugmentStats {
   vanished: Record<number, number>;
   /** Images that received at least one insertion. */
   imagesEdited: number;
+  /** Instances the edits cut into pieces, kept as their largest 4-connected piece, and the pixels cleared. */
+  trimmed: { instances: number; pixels: number };
   extra?: Record<string, unknown>;
 }
 
@@ -56,6 +58,7 @@ export function augmentStats(manifest: AnyManifest, classes: ClassList, log: Ren
     replaced,
     vanished,
     imagesEdited: log.applied.size,
+    trimmed: log.trimmed,
     ...(extra !== undefined ? { extra } : {}),
   };
 }

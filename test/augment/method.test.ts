@@ -9,6 +9,7 @@ import { planAugmentation, renderAugmentation } from '../../src/augment/driver.t
 import type { MethodName } from '../../src/augment/method.ts';
 import { METHOD_NAMES, METHODS, type MethodOptions } from '../../src/augment/methods.ts';
 import { readManifest } from '../../src/augment/manifest-file.ts';
+import { keepLargestPieces } from '../../src/core/components.ts';
 import type { Dataset } from '../../src/io/dataset.ts';
 import { rejectsNucleiMix } from '../helpers/errors.ts';
 import { assertConsistent, augmentTo, countTypes, folderHashes, syntheticDataset, type Augmented } from './method-fixtures.ts';
@@ -70,6 +71,7 @@ describe('every method behind the one interface', () => {
         assert.equal(b.image.width, a.image.width);
         assert.equal(b.image.height, a.image.height);
         assertConsistent(b.labels, `${method}/${name}`);
+        assert.equal(keepLargestPieces(b.labels).cleared.size, 0, `${method}/${name}: every instance is one 4-connected piece`);
       }
       const after = await countTypes(result);
       assert.deepEqual(stats.counts.before, inputCounts);

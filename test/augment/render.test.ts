@@ -4,6 +4,8 @@ import { cutDonor, type DonorCut } from '../../src/augment/donor.ts';
 import type { Insertion } from '../../src/augment/manifest.ts';
 import { LAYER, type AppliedEdit } from '../../src/augment/applied-edit.ts';
 import { renderProgressive, type Edit } from '../../src/augment/progressive.ts';
+import { onePiecePerInstance } from '../../src/augment/render-loop.ts';
+import { keepLargestPieces } from '../../src/core/components.ts';
 import { NucleiMixError } from '../../src/core/errors.ts';
 import { dilationRings, indexOfId } from '../../src/core/labels.ts';
 import type { Sample } from '../../src/io/dataset.ts';
@@ -361,4 +363,27 @@ test('no edits: the sample comes back as it was', async () => {
   const { sample, applied } = await renderProgressive(TARGET, [], direct(meanEngine()));
   assert.equal(sample, TARGET);
   assert.deepEqual(applied, []);
+});
+
+test('a neighbour the new nucleus cuts in two keeps its larger piece; every instance is one 4-connected piece', async () => {
+  // A long thin nucleus (id 5) across the place the round donor 4 goes: r0 cuts it in two.
+  const target = makeSample('target', W, H, [
+    { id: 5, type: 3, cx: 60, cy: 50, rx: 16, ry: 1.5, rgb: [90, 45, 120] },
+    { id: 6, type: 2, cx: 20, cy: 20, rx: 4, ry: 4, rgb: [50, 20, 90] },
+  ]);
+  const e = edit({ index: 0, kind: 'background', x: 58, y: 50, donorId: 4 });
+  const rendered = await renderProgressive(target, [e], direct(meanEngine()));
+  const pieces = (s: Sample) => keepLargestPieces(s.labels).cleared;
+  const newId = rendered.applied[0].newId;
+  // The renderer alone leaves the neighbour in two pieces…
+  const cut = [...pieces(rendered.sample).keys()];
+  assert.equal(cut.length, 1, 'the neighbour is split');
+  assert.notEqual(cut[0], newId);
+  // …the render loop keeps the larger one, and counts it.
+  const fixed = onePiecePerInstance(rendered);
+  assert.equal(pieces(fixed.sample).size, 0);
+  assert.deepEqual(fixed.trimmed, { instances: 1, pixels: pieces(rendered.sample).get(cut[0]) });
+  assert.equal(fixed.sample.labels.ids.length, rendered.sample.labels.ids.length, 'no instance disappears');
+  assert.deepEqual(fixed.sample.image.data, rendered.sample.image.data, 'pixels are not touched');
+  assert.equal(fixed.sample.stored, undefined);
 });
