@@ -6,6 +6,7 @@ import { countChangeRows, type AugmentStats } from '../augment/stats.ts';
 import { openDataset } from '../io/open.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
 import { engineOf, methodOf, requestOf, withEngineOptions, withMethodOptions, withRequestOptions } from './method-options.ts';
+import { quietOption } from './progress.ts';
 import { progressSink } from './progress-sink.ts';
 import { formatTable } from './table.ts';
 
@@ -37,7 +38,8 @@ export function augmentCommand(program: Command): void {
     .addHelpText('after', `\nMethods (--method):\n${Object.values(METHODS).map((m) => `  ${m.name.padEnd(10)} ${m.description}`).join('\n')}`)
     .argument('<dataset>', 'input dataset folder (never modified)')
     .requiredOption('--out <dir>', 'output folder (must not exist, unless --overwrite)')
-    .option('--overwrite', 'replace the output folder if it exists');
+    .option('--overwrite', 'replace the output folder if it exists')
+    .addOption(quietOption());
   withEngineOptions(withMethodOptions(withRequestOptions(withDatasetOptions(cmd))));
   cmd.action(async (path: string, opts: Record<string, unknown>, self: Command) => {
     const { method, options } = methodOf(self, opts);
@@ -48,7 +50,7 @@ export function augmentCommand(program: Command): void {
       engine: engineOf(opts),
       overwrite: opts.overwrite === true,
       previews: opts.preview !== false,
-      progress: progressSink(),
+      progress: progressSink({ quiet: opts.quiet === true }),
     });
     console.log('');
     printCounts(result.stats);

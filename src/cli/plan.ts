@@ -6,6 +6,7 @@ import { openDataset } from '../io/open.ts';
 import { shown } from './augment.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
 import { engineOf, methodOf, requestOf, withEngineOptions, withMethodOptions, withRequestOptions } from './method-options.ts';
+import { quietOption } from './progress.ts';
 import { progressSink } from './progress-sink.ts';
 
 export function planCommand(program: Command): void {
@@ -13,13 +14,14 @@ export function planCommand(program: Command): void {
     .command('plan')
     .description('decide every insertion (where, which donor, how transformed) and write the manifest, without rendering')
     .argument('<dataset>', 'input dataset folder (never modified)')
-    .requiredOption('--manifest <file>', 'where to write the manifest (JSON)');
+    .requiredOption('--manifest <file>', 'where to write the manifest (JSON)')
+    .addOption(quietOption());
   withEngineOptions(withMethodOptions(withRequestOptions(withDatasetOptions(cmd))), false);
   cmd.action(async (path: string, opts: Record<string, unknown>, self: Command) => {
     const { method, options } = methodOf(self, opts);
     const open = openOptions(opts);
     const dataset = await openDataset(path, open);
-    const { manifest } = await planAugmentation(dataset, method, requestOf(opts), options, { open, engine: engineOf(opts), progress: progressSink() });
+    const { manifest } = await planAugmentation(dataset, method, requestOf(opts), options, { open, engine: engineOf(opts), progress: progressSink({ quiet: opts.quiet === true }) });
     const file = resolve(opts.manifest as string);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, json(manifest));

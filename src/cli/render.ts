@@ -5,6 +5,7 @@ import { openDataset } from '../io/open.ts';
 import { printCounts, printSummary, shown } from './augment.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
 import { engineOf, withEngineOptions } from './method-options.ts';
+import { quietOption } from './progress.ts';
 import { progressSink } from './progress-sink.ts';
 
 export function renderCommand(program: Command): void {
@@ -15,7 +16,8 @@ export function renderCommand(program: Command): void {
     .requiredOption('--manifest <file>', 'manifest written by plan or augment')
     .requiredOption('--out <dir>', 'output folder (must not exist, unless --overwrite)')
     .option('--images <names>', 'only these images (comma-separated), e.g. one part of a split job')
-    .option('--overwrite', 'replace the output folder if it exists');
+    .option('--overwrite', 'replace the output folder if it exists')
+    .addOption(quietOption());
   withEngineOptions(withDatasetOptions(cmd));
   cmd.action(async (path: string, opts: Record<string, unknown>) => {
     const manifest = await readManifest(opts.manifest as string);
@@ -27,7 +29,7 @@ export function renderCommand(program: Command): void {
       engine: engineOf(opts),
       overwrite: opts.overwrite === true,
       previews: opts.preview !== false,
-      progress: progressSink(),
+      progress: progressSink({ quiet: opts.quiet === true }),
     });
     printCounts(result.stats);
     console.log('');
