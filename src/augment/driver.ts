@@ -195,8 +195,16 @@ export { requestOf };
  */
 async function openEngine(m: AnyMethod, recorded: EngineRecord | null, choice: EngineChoice | undefined): Promise<InpaintEngine> {
   const name = choice?.name || recorded?.name || m.engine!.name;
-  const base = recorded !== null && recorded.name === name ? (recorded.settings as EngineSettings) : { radius: m.engine!.radius };
-  return createEngine(name, { ...base, ...choice?.settings });
+  const same = recorded !== null && recorded.name === name;
+  const base = same ? (recorded.settings as EngineSettings) : { radius: m.engine!.radius };
+  const engine = await createEngine(name, { ...base, ...choice?.settings });
+  // A model engine renders with the very model the manifest names, or not at all.
+  const want = same ? recorded.settings.sha256 : undefined;
+  if (want !== undefined && engine.settings.sha256 !== want) {
+    await engine.release();
+    throw new NucleiMixError(`the manifest's engine ${name} used the model with SHA-256 ${String(want)}; the model found now has ${String(engine.settings.sha256)}`);
+  }
+  return engine;
 }
 
 async function engineRecord(m: AnyMethod, choice: EngineChoice | undefined): Promise<EngineRecord> {

@@ -4,6 +4,7 @@
  * `.onnx` loads a model engine from that file. Factories load what they need (OpenCV's wasm
  * build once per process, ~0.25 s the first time; a model session) only when asked.
  */
+import { fileURLToPath } from 'node:url';
 import { NucleiMixError } from '../core/errors.ts';
 import type { OptionTable } from '../core/options.ts';
 import { createClassicalEngine } from './classical.ts';
@@ -47,8 +48,27 @@ const FACTORIES = new Map<string, EngineFactory>([
   ['ns', async (s) => createClassicalEngine(await loadOpenCV(), 'ns', { radius: s.radius })],
 ]);
 
+/**
+ * The denoiser that ships with nucleimix (trained on the CoNSeP training split; see
+ * models/denoiser/README.md), found beside the code whether it runs from src/ or dist/.
+ */
+export const SHIPPED_DENOISER = fileURLToPath(new URL('../../models/denoiser/denoiser.onnx', import.meta.url));
+
+/**
+ * A diffusion engine on the model at `path`. Loaded on first use: onnxruntime-node costs
+ * ~80 ms to import, which commands that never inpaint with a model should not pay.
+ */
+async function diffusionEngine(path: string, s: EngineSettings): Promise<InpaintEngine> {
+  const { createDiffusionEngine } = await import('./diffusion/engine.ts');
+  const engine = await createDiffusionEngine(path, { steps: s.steps, device: s.device, batch: s.batch });
+  // A model of the user's goes by its path, so a manifest that records it renders with it again.
+  return path === SHIPPED_DENOISER ? engine : { ...engine, name: path };
+}
+
+FACTORIES.set('diffusion', (s) => diffusionEngine(SHIPPED_DENOISER, s));
+
 /** Model engines, by file extension: a factory that loads the model at `path`. */
-const MODEL_LOADERS = new Map<string, (path: string, settings: EngineSettings) => Promise<InpaintEngine>>();
+const MODEL_LOADERS = new Map<string, (path: string, settings: EngineSettings) => Promise<InpaintEngine>>([['.onnx', diffusionEngine]]);
 
 /** Adds (or replaces) a named engine. */
 export function registerEngine(name: string, factory: EngineFactory): void {
