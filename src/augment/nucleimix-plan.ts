@@ -40,6 +40,10 @@ export interface NucleiMixOptions {
   components: number;
   covariance: CovarianceType;
   temperature: number;
+  /** Size weight λ of the donor draw for copy-and-replace (0: the paper's rule); see `PlanOptions.sizeWeight`. */
+  sizeWeight: number;
+  /** The most pixels of a replaced nucleus its donor may leave uncovered (absent: no bound); see `PlanOptions.maxLeftover`. */
+  maxLeftover?: number;
   /** Threads for feature extraction (0: none). */
   workers: number;
   /** The feature cache folder, read and written; `none`: no cache; absent: {@link defaultCacheDir}. */
@@ -192,6 +196,8 @@ export async function planNucleiMix(input: PlanInput, options: NucleiMixOptions,
     flipProbability: DEFAULT_PLAN.flipProbability,
     alignAngle: DEFAULT_PLAN.alignAngle,
     usagePenalty: DEFAULT_PLAN.usagePenalty,
+    sizeWeight: options.sizeWeight,
+    maxLeftover: options.maxLeftover ?? Infinity,
   });
   timings.plan = (performance.now() - t0) / 1000;
 

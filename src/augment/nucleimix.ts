@@ -30,6 +30,8 @@ export const NUCLEIMIX_OPTIONS: OptionTable<NucleiMixOptions> = {
   components: { flag: '--components <K>', type: 'int', min: 0, default: 1, help: 'Gaussian mixture components (0: choose K ≤ 5 by BIC)' },
   covariance: { flag: '--covariance <type>', type: 'choice', choices: ['diag', 'full'], default: 'diag', help: 'mixture covariance' },
   temperature: { flag: '--temperature <T>', type: 'number', above: 0, default: DEFAULT_PLAN.temperature, help: 'softmax temperature of the target draw' },
+  sizeWeight: { flag: '--size-weight <λ>', type: 'number', min: 0, default: 0, help: "weight of size similarity in the donor draw for copy-and-replace, p ∝ exp(−w·d − λ·|ln(a_donor/a_target)|) (0: the paper's rule)" },
+  maxLeftover: { flag: '--max-leftover <px>', type: 'int', min: 0, default: undefined, help: 'most pixels of a replaced nucleus its donor may leave uncovered (default: no bound)' },
   workers: { flag: '--workers <n>', type: 'int', min: 0, default: 2, recorded: false, help: 'threads for feature extraction (0: none)' },
   cache: { flag: '--cache <dir>', type: 'path', default: undefined, recorded: false, help: "feature cache folder, or 'none' (default: $NUCLEIMIX_CACHE, else ~/.cache/nucleimix)" },
 };

@@ -39,17 +39,28 @@ export interface PlanOptions {
   alignAngle: number;
   /** Usage penalty: w_i = 1 + penalty × (times donor i was used). Official: 1. */
   usagePenalty: number;
+  /**
+   * Size weight λ of the donor draw for copy-and-replace: p_i ∝ exp(−w_i·d_i − λ·|ln(a_i/a_t)|),
+   * a_i the donor's area, a_t the replaced nucleus's. 0: the paper's rule (size ignored).
+   */
+  sizeWeight: number;
+  /**
+   * The most pixels of the replaced nucleus a donor may leave uncovered, a_t − a_i, for
+   * copy-and-replace: stage 1 fills that leftover, and a large one is where classical fills
+   * show. Donors over the bound are not drawn; a target no donor fits is dropped. Infinity: no bound.
+   */
+  maxLeftover: number;
 }
 
-export const DEFAULT_PLAN: Omit<PlanOptions, 'k'> = { temperature: 1, flipProbability: 0.1, alignAngle: 30, usagePenalty: 1 };
+export const DEFAULT_PLAN: Omit<PlanOptions, 'k'> = { temperature: 1, flipProbability: 0.1, alignAngle: 30, usagePenalty: 1, sizeWeight: 0, maxLeftover: Infinity };
 
 /** Why draws failed, for the run's statistics. */
 export interface PlanReport {
   insertions: Insertion[];
   /** Per rare type: insertions made (≤ k when candidates run out). */
   inserted: Record<number, number>;
-  /** Candidates drawn and then removed because their edit would overlap another or leave the image. */
-  rejected: { overlap: number; outside: number };
+  /** Candidates drawn and then removed: their edit would overlap another or leave the image, or no donor fits their size bound. */
+  rejected: { overlap: number; outside: number; size: number };
 }
 
 type Rect = [number, number, number, number];
@@ -111,7 +122,7 @@ export function planInsertions(
   const usage = models.map((m) => new Float64Array(m.donors.length));
   const inserted: Record<number, number> = {};
   for (const m of models) inserted[m.type] = 0;
-  const rejected = { overlap: 0, outside: 0 };
+  const rejected = { overlap: 0, outside: 0, size: 0 };
   const insertions: Insertion[] = [];
   const done = models.map((m) => m.donors.length === 0);
 
@@ -133,13 +144,23 @@ export function planInsertions(
         const cf = model.candidateFeatures.subarray(pick.index * p, (pick.index + 1) * p);
         const distance = new Float64Array(model.donors.length);
         const donorLogits = new Float64Array(model.donors.length);
+        const sized = target.kind === 'major' && target.area !== undefined && (options.sizeWeight > 0 || options.maxLeftover < Infinity);
         for (let i = 0; i < model.donors.length; i++) {
           let s = 0;
           for (let j = 0; j < p; j++) s += (cf[j] - model.donorFeatures[i * p + j]) ** 2;
           distance[i] = Math.sqrt(s);
           donorLogits[i] = -(1 + options.usagePenalty * usage[t][i]) * distance[i];
+          if (sized) {
+            const a = model.donors[i].area ?? 0;
+            if (target.area! - a > options.maxLeftover) donorLogits[i] = -Infinity;
+            else if (options.sizeWeight > 0) donorLogits[i] -= options.sizeWeight * Math.abs(Math.log(Math.max(1, a) / Math.max(1, target.area!)));
+          }
         }
-        const chosen = drawSoftmax(donorLogits, rng)!;
+        const chosen = drawSoftmax(donorLogits, rng);
+        if (chosen === undefined) {
+          rejected.size++;
+          continue;
+        }
         const donor = model.donors[chosen.index];
         const flipH = rng.next() < options.flipProbability;
         const flipV = rng.next() < options.flipProbability;

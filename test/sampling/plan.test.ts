@@ -129,3 +129,42 @@ test('rotation aligns the donor axis with a major target when they differ by mor
   const bg = [background('a', 100, 100)];
   assert.equal(planInsertions(bg, [{ ...m, scores: Float64Array.of(0) }], size, rng, opts).insertions[0].donor.rotation, 0);
 });
+
+test('size-aware donors: p ∝ exp(−w·d − λ·|ln(a_donor/a_target)|) for copy-and-replace, a hard leftover bound, background untouched', () => {
+  const candidates = [major('a', 100, 100, 1)]; // area 50
+  const m = model(candidates, [0], 3, [0], [1, 1, 1]);
+  const areas = [10, 50, 200];
+  m.donors.forEach((d, i) => (d.area = areas[i]));
+  const lambda = 1.5;
+  const logits = areas.map((a) => -1 - lambda * Math.abs(Math.log(a / 50)));
+  const z = logits.map((l) => Math.exp(l));
+  const expected = z.map((v) => v / z.reduce((a, b) => a + b, 0));
+  const counts = [0, 0, 0];
+  const n = 20_000;
+  const rng = createRng(11);
+  for (let i = 0; i < n; i++) {
+    const ins = planInsertions(candidates, [m], size, rng, { ...DEFAULT_PLAN, k: 1, sizeWeight: lambda }).insertions[0];
+    counts[ins.donor.id - 100]++;
+    assert.ok(Math.abs(ins.donor.probability - expected[ins.donor.id - 100]) < 1e-12);
+  }
+  const chi2 = expected.reduce((s, p, i) => s + (counts[i] - n * p) ** 2 / (n * p), 0);
+  assert.ok(chi2 < 13.82, `chi2 ${chi2}, counts ${counts}`);
+
+  // The leftover bound: donor 100 (area 10) leaves 40 px of the 50-px nucleus; a bound of 30 excludes it.
+  for (let s = 0; s < 200; s++) {
+    const ins = planInsertions(candidates, [m], size, createRng(s), { ...DEFAULT_PLAN, k: 1, maxLeftover: 30 }).insertions[0];
+    assert.notEqual(ins.donor.id, 100);
+  }
+  // No donor fits a 1000-px nucleus within 100 px: the target is dropped and counted.
+  const big = [{ ...major('a', 100, 100, 1), area: 1000 }];
+  const none = planInsertions(big, [m], size, createRng(1), { ...DEFAULT_PLAN, k: 1, maxLeftover: 100 });
+  assert.equal(none.insertions.length, 0);
+  assert.equal(none.rejected.size, 1);
+  // Background targets ignore both; the paper's rule (λ = 0, no bound) draws as before, to the byte.
+  const bg = [background('b', 500, 500)];
+  const mb = model(bg, [0], 3, [0], [1, 1, 1]);
+  mb.donors.forEach((d, i) => (d.area = areas[i]));
+  const a = planInsertions(bg, [mb], size, createRng(3), { ...DEFAULT_PLAN, k: 1, sizeWeight: 5, maxLeftover: 0 });
+  const b = planInsertions(bg, [mb], size, createRng(3), { ...DEFAULT_PLAN, k: 1 });
+  assert.deepEqual(a.insertions, b.insertions);
+});
