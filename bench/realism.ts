@@ -102,7 +102,7 @@ async function badPaste(originalPath: string, out: string, type: number, k: numb
 async function measure(originalPath: string, augmented: string[], seed: number): Promise<void> {
   const original = await openDataset(originalPath);
   console.log('dataset\ttype\tAUC [95% CI]\tseam\tcontext\tnull\tinserted\treal\tsource\tseconds');
-  const f = (e: { auc: number; ci: [number, number] }): string => `${e.auc.toFixed(3)} [${e.ci[0].toFixed(3)}, ${e.ci[1].toFixed(3)}]`;
+  const f = (e: { auc: number; ci: [number, number] }): string => `${e.auc.toFixed(4)} [${e.ci[0].toFixed(4)}, ${e.ci[1].toFixed(4)}]`;
   for (const path of augmented) {
     const t0 = performance.now();
     const r = await measureRealism(original, await openDataset(path), { points: await readInsertionPoints(path), seed });

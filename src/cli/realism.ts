@@ -43,6 +43,7 @@ export function formatRealism(r: Realism): string {
   ]);
   const lines = [formatTable(['type', 'name', 'AUC [95 % CI]', 'seam (+1..+3 px)', 'context (+4..+8 px)', 'null (real vs real)', 'inserted', 'real'], rows), ''];
   const missed = r.types.filter((t) => t.nMissed > 0).map((t) => `type ${t.type}: ${t.nMissed}`);
+  if (r.skipped.length > 0) lines.push(`too few inserted nuclei to test: ${r.skipped.map((k) => `type ${k.type} (${k.name}): ${k.nInserted}`).join(', ')}`);
   if (missed.length > 0) lines.push(`manifest insertions whose nucleus is gone from the augmented labels (covered later): ${missed.join(', ')}`);
   lines.push(`inserted nuclei found ${r.source === 'manifest' ? "at the manifest's insertion points" : 'by comparing labels with the original'}; seed ${r.seed}`);
   lines.push('AUC of a random forest telling inserted from real nuclei by the rings around their boundary (5-fold CV, bootstrap 95 % CI): 0.5 indistinguishable, 1 every insertion detectable');

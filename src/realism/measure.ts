@@ -55,6 +55,8 @@ export interface Realism {
   source: 'manifest' | 'labels';
   seed: number;
   types: TypeRealism[];
+  /** Types with inserted nuclei too few to test (only when the types were not given). */
+  skipped: { type: number; name: string; nInserted: number }[];
 }
 
 /** The fewest nuclei of each side the test accepts: the null splits the real ones in two, and each half needs a row in every fold. */
@@ -167,12 +169,18 @@ export async function measureRealism(original: SampleSource, augmented: SampleSo
     options.onImage?.(name);
   }
 
-  const tested = options.types === undefined ? types.filter((t) => pos.get(t)!.n > 0) : types;
-  if (tested.length === 0 || tested.every((t) => pos.get(t)!.n === 0)) {
-    const how = points !== undefined ? 'at the manifest\'s insertion points' : 'that differ, pixel for pixel, from every original nucleus';
-    throw new NucleiMixError(`found no inserted nuclei ${how}${types.length > 0 && options.types !== undefined ? ` of type ${types.join(', ')}` : ''}; is the augmented dataset made from this original?`);
-  }
   const min = minimumPerSide(options);
+  const found = types.filter((t) => pos.get(t)!.n > 0);
+  if (found.length === 0) {
+    const how = points !== undefined ? 'at the manifest\'s insertion points' : 'that differ, pixel for pixel, from every original nucleus';
+    throw new NucleiMixError(`found no inserted nuclei ${how}${options.types !== undefined ? ` of type ${types.join(', ')}` : ''}; is the augmented dataset made from this original?`);
+  }
+  // Types asked for are tested or refused; of the types found by default, those too few to test are listed apart.
+  const tested = options.types !== undefined ? types : found.filter((t) => pos.get(t)!.n >= min);
+  const skipped = found.filter((t) => !tested.includes(t)).map((t) => ({ type: t, name: className(augmented.classes, t), nInserted: pos.get(t)!.n }));
+  if (tested.length === 0) {
+    throw new NucleiMixError(`too few inserted nuclei to test (${skipped.map((k) => `type ${k.type}: ${k.nInserted}`).join(', ')}); the test needs at least ${min} of a type`);
+  }
   const maxRatio = options.maxRatio ?? 3;
   const root = createRng(seed >>> 0);
   const results: TypeRealism[] = [];
@@ -209,7 +217,7 @@ export async function measureRealism(original: SampleSource, augmented: SampleSo
       null: splitHalfTest(b, rng.fork('null'), options.test),
     });
   }
-  return { source: points !== undefined ? 'manifest' : 'labels', seed, types: results };
+  return { source: points !== undefined ? 'manifest' : 'labels', seed, types: results, skipped };
 }
 
 /**
@@ -239,5 +247,6 @@ export function realismJson(r: Realism): Record<string, unknown> {
     features: FEATURE_NAMES.length,
     ...(types.length === 1 ? types[0] : {}),
     types,
+    skipped: r.skipped.map((k) => ({ type: k.type, name: k.name, n_inserted: k.nInserted })),
   };
 }

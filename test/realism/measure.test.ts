@@ -30,8 +30,10 @@ describe('measureRealism', { timeout: 600_000 }, () => {
   });
 
   it('finds the same nuclei by comparing labels when there is no manifest', async () => {
-    const r = await measureRealism(original, memory(bad.samples, original.classes), { types: [TYPE], seed: 3, test: quick });
+    const r = await measureRealism(original, memory(bad.samples, original.classes), { seed: 3, test: quick });
     assert.equal(r.source, 'labels');
+    assert.deepEqual(r.types.map((t) => t.type), [TYPE]);
+    assert.deepEqual(r.skipped, []);
     // Every paste is a whole new instance on free background, and nothing else changed.
     assert.equal(r.types[0].nInserted, bad.points.length);
     assert.ok(r.types[0].overall.auc > 0.95, `AUC ${r.types[0].overall.auc}`);
@@ -52,5 +54,8 @@ describe('measureRealism', { timeout: 600_000 }, () => {
     await assert.rejects(measureRealism(original, fewer, { test: quick }), /hold different images: only the original has synth_1/);
     await assert.rejects(measureRealism(original, memory(original.samples, original.classes), { test: quick }), /found no inserted nuclei/);
     await assert.rejects(measureRealism(original, memory(bad.samples, original.classes), { types: [1], points: bad.points, test: quick }), /found no inserted nuclei/);
+    const few = memory(badlyPasted(original, 4, 7).samples, original.classes);
+    await assert.rejects(measureRealism(original, few, { test: quick }), /too few inserted nuclei to test \(type 3: 4\)/);
+    await assert.rejects(measureRealism(original, few, { types: [TYPE], test: quick }), /type 3 \(epithelial\): 4 inserted nuclei found; the test needs at least 10/);
   });
 });
