@@ -95,14 +95,16 @@ function attributesOf(node: Node): Record<string, string> {
 }
 
 /**
- * Parses an Aperio-style annotation file. `file` names the file in error messages.
+ * Parses an Aperio-style annotation file. `file` names the file in error messages; `limits`
+ * (see {@link xmlLimits}) bound what it may hold, checked before parsing.
  *
- * @throws NucleiMixError for malformed XML, a missing `<Annotations>` root, a region without
+ * @throws NucleiMixError for a file beyond `limits`, malformed XML, a missing `<Annotations>` root, a region without
  *   `<Vertices>` or without any vertex, or a coordinate that is not a finite number.
  */
-export function parseAperioXml(text: string, file: string): AperioXml {
+export function parseAperioXml(text: string, file: string, limits: XmlLimits = xmlLimits()): AperioXml {
   return namingSync(file, () => {
     const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    checkXmlBounds(body, file, limits);
     const valid = XMLValidator.validate(body);
     if (valid !== true) throw new NucleiMixError(`malformed XML (${validationProblem(valid.err.msg)}, line ${valid.err.line}, column ${valid.err.col})`, file);
     const doc: unknown = parser.parse(body);
@@ -131,6 +133,71 @@ export function parseAperioXml(text: string, file: string): AperioXml {
     }
     return out;
   });
+}
+
+/**
+ * Bounds on what one annotation file may hold, checked in one pass before the XML is
+ * validated or parsed, so that a corrupt or hostile file fails at once with a clear error
+ * instead of costing minutes and gigabytes. MoNuSeg and MoNuSAC files nest 6 levels deep and
+ * hold at most a few thousand regions of tens of vertices; these limits are far above that.
+ */
+export interface XmlLimits {
+  /** Characters of text. */
+  bytes: number;
+  /** Element nesting. */
+  depth: number;
+  regions: number;
+  /** `<Vertex>` elements over the whole file. */
+  vertices: number;
+}
+
+/**
+ * The limits for the annotations of an image of `pixels` pixels (absolute ones when the
+ * image is not known): text up to 32 bytes per pixel (the MoNuSeg files hold ~2 per pixel),
+ * a region per 8 pixels, a vertex per pixel, with floors for small images.
+ */
+export function xmlLimits(pixels?: number): XmlLimits {
+  if (pixels === undefined) return { bytes: 256 << 20, depth: 32, regions: 200_000, vertices: 5_000_000 };
+  return { bytes: Math.max(1 << 20, 32 * pixels), depth: 32, regions: Math.max(1000, Math.ceil(pixels / 8)), vertices: Math.max(100_000, pixels) };
+}
+
+function checkXmlBounds(body: string, file: string, limits: XmlLimits): void {
+  const { bytes, depth: maxDepth, regions: maxRegions, vertices: maxVertices } = limits;
+  if (body.length > bytes) throw new NucleiMixError(`is ${body.length.toLocaleString('en-US')} characters long, more than the ${bytes.toLocaleString('en-US')} an annotation file may have`, file);
+  let depth = 0;
+  let regions = 0;
+  let vertices = 0;
+  let at = body.indexOf('<');
+  while (at >= 0 && at < body.length) {
+    const next = body.charCodeAt(at + 1);
+    let end: number;
+    if (body.startsWith('<!--', at)) {
+      end = body.indexOf('-->', at + 4);
+      end = end < 0 ? body.length : end + 2;
+    } else if (body.startsWith('<![CDATA[', at)) {
+      end = body.indexOf(']]>', at + 9);
+      end = end < 0 ? body.length : end + 2;
+    } else {
+      end = body.indexOf('>', at + 1);
+      if (end < 0) end = body.length;
+      if (next === 0x2f /* / */) {
+        depth--;
+      } else if (next !== 0x3f /* ? */ && next !== 0x21 /* ! */) {
+        if (body.charCodeAt(end - 1) !== 0x2f) depth++;
+        if (depth > maxDepth) throw new NucleiMixError(`nests elements more than ${maxDepth} deep (near character ${at}); not an annotation file, or corrupt`, file);
+        if (isTag(body, at, 'Region') && ++regions > maxRegions) throw new NucleiMixError(`holds more than ${maxRegions.toLocaleString('en-US')} <Region> elements; corrupt, or not the annotations of one image`, file);
+        if (isTag(body, at, 'Vertex') && ++vertices > maxVertices) throw new NucleiMixError(`holds more than ${maxVertices.toLocaleString('en-US')} <Vertex> elements; corrupt, or not the annotations of one image`, file);
+      }
+    }
+    at = body.indexOf('<', end + 1);
+  }
+}
+
+/** Whether the tag opening at `at` is `<name` followed by a space, `/` or `>`. */
+function isTag(body: string, at: number, name: string): boolean {
+  if (!body.startsWith(name, at + 1)) return false;
+  const c = body.charCodeAt(at + 1 + name.length);
+  return c === 0x20 || c === 0x2f || c === 0x3e || c === 0x09 || c === 0x0a || c === 0x0d;
 }
 
 /** The validator's message, except that its list of unclosed tags becomes a sentence. */
@@ -321,6 +388,12 @@ export interface RasterizeResult {
  * or to whole-slide coordinates.
  */
 export const OUTSIDE_FRACTION = 0.25;
+
+/**
+ * How many times over a file's regions (bounding boxes, plus a vertex scan per row) may
+ * cover its image: nuclei cover it less than once; far more means corrupt or repeated regions.
+ */
+export const RASTER_WORK_FACTOR = 64;
 export const MIN_OUTSIDE = 8;
 
 /**
@@ -376,6 +449,22 @@ export function rasterizeRegions(
     lastItem = { id: items.length + 1, type, outer: r, holes: [], area: polygonArea(r.polygon), filled: 0 };
     items.push(lastItem);
     regionIds[k] = lastItem.id;
+  }
+
+  // Painting costs about a bounding box plus a scan of the vertices per row for each region;
+  // bound the total before starting, so that thousands of copies of a big region (a corrupt
+  // or concatenated file) fail at once instead of running for minutes.
+  let work = 0;
+  for (const item of items) {
+    const [bx0, by0, bx1, by1] = polygonBounds(item.outer.polygon);
+    const w = Math.max(0, Math.min(width - 1, bx1) - Math.max(0, bx0) + 1);
+    const h = Math.max(0, Math.min(height - 1, by1) - Math.max(0, by0) + 1);
+    const vertices = item.outer.polygon.length / 2 + item.holes.reduce((n, hole) => n + hole.polygon.length / 2, 0);
+    work += w * h + h * vertices;
+  }
+  const maxWork = RASTER_WORK_FACTOR * width * height + 1e6;
+  if (work > maxWork) {
+    throw new NucleiMixError(`its ${items.length.toLocaleString('en-US')} regions would cover the ${width}×${height} image about ${Math.round(work / (width * height))} times over (more than ${RASTER_WORK_FACTOR}); corrupt, or not the annotations of one image`, file);
   }
 
   const map = new Int32Array(width * height);

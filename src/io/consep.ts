@@ -3,11 +3,12 @@
  * 0 = background), `type_map` (H×W), `inst_type` (N×1: the type of instance id i at row i−1)
  * and `inst_centroid` (N×2: x then y). HoVer-Net, SONNET and the NucleiMix code read this.
  */
-import { CLASS_LISTS, genericClasses, type ClassList } from '../core/classes.ts';
-import { check } from '../core/errors.ts';
+import { CLASS_LISTS, type ClassList } from '../core/classes.ts';
+import { NucleiMixError, check } from '../core/errors.ts';
 import { instanceStats, paintTypeMap, renumber, type Labels } from '../core/labels.ts';
 import { createInstanceMap } from '../core/raster.ts';
 import type { FormatIO } from './dataset.ts';
+import { CENTROID_TOLERANCE, checkedCentroids, ofNuclei, typeMapDisagreement, warnDerived } from './derived-labels.ts';
 import { floatRows, hasVariable, intMatrix, intVector } from './mat-arrays.ts';
 import { matFormat, type LabelVariable, type MatLabelCodec } from './mat-dataset.ts';
 import { readMatFile, type MatFile } from './mat-file.ts';
@@ -18,12 +19,22 @@ interface ConsepStored {
   typeMap?: Int32Array;
 }
 
-/** The usual class list for the largest type a CoNSeP-layout dataset uses. */
-export function consepClassesFor(maxType: number): ClassList {
+/** The largest type a CoNSeP-layout dataset may use without a class list of its own (GLySAC's 10). */
+export const MAX_INFERRED_TYPE = 10;
+
+/**
+ * The usual class list for the largest type a CoNSeP-layout dataset uses. Types beyond
+ * GLySAC's ten get no made-up list: a corrupt inst_type (65,535) would otherwise make a
+ * 65,535-class dataset; `file` (where the largest type is) is named in the error.
+ */
+export function consepClassesFor(maxType: number, file?: string): ClassList {
   if (maxType <= 4) return CLASS_LISTS['consep-merged'];
   if (maxType <= 7) return CLASS_LISTS.consep;
-  if (maxType <= 10) return CLASS_LISTS.glysac;
-  return genericClasses(maxType);
+  if (maxType <= MAX_INFERRED_TYPE) return CLASS_LISTS.glysac;
+  throw new NucleiMixError(
+    `inst_type holds type ${maxType}, beyond the ${MAX_INFERRED_TYPE} types nucleimix infers a class list for (CoNSeP 4 or 7, GLySAC 10); if the data really has ${maxType} types, name them in a classes.json beside it (or pass --classes)`,
+    file,
+  );
 }
 
 /** Parses one CoNSeP label file against its image; every inconsistency names the file. */
@@ -40,25 +51,45 @@ export function consepLabels(mat: MatFile, file: string, width: number, height: 
   const types = Int32Array.from(stats.ids, (id) => typeRows[id - 1]);
   const bad = types.findIndex((t) => t < 0 || (t === 0 && !untyped));
   check(bad < 0, file, `instance ${stats.ids[bad]} has type ${types[bad]}; types must be positive`);
-  const centroids = hasVariable(mat, 'inst_centroid') ? floatRows(mat, 'inst_centroid', file, n, 2) : stats.centroids;
+  // Derived arrays that disagree with inst_map / inst_type are recomputed (derived-labels.ts).
+  let centroids = stats.centroids;
+  if (hasVariable(mat, 'inst_centroid')) {
+    const checked = checkedCentroids(floatRows(mat, 'inst_centroid', file, n, 2), stats.centroids);
+    centroids = checked.centroids;
+    if (checked.replaced > 0) {
+      warnDerived(file, `inst_centroid disagrees with inst_map for ${ofNuclei(checked.replaced, n)} (not finite, or more than ${CENTROID_TOLERANCE} px from the mean of their pixels); their centroids were recomputed from inst_map`);
+    }
+  }
   let typeMap: Int32Array | undefined;
   if (hasVariable(mat, 'type_map')) {
     const t = intMatrix(mat, 'type_map', file);
     check(t.rows === height && t.cols === width, file, `type_map is ${t.rows}×${t.cols} but the image is ${height}×${width}`);
-    typeMap = t.data;
+    const wrong = typeMapDisagreement(t.data, instMap, stats.ids, types);
+    if (wrong.nuclei > 0 || wrong.background > 0) {
+      const bg = wrong.background > 0 ? ` and ${wrong.background.toLocaleString('en-US')} background pixels` : '';
+      warnDerived(file, `type_map disagrees with inst_type for ${ofNuclei(wrong.nuclei, n)}${bg}; inst_type is used, and type_map is rebuilt from it on writing`);
+    } else {
+      typeMap = t.data;
+    }
   }
   return { labels: { inst: instMap, ids: stats.ids, types, centroids }, typeMap };
 }
 
 /** Largest type over all label files (reads only what it must). */
-async function maxTypeOf(pairs: LabelFile[]): Promise<number> {
+async function maxTypeOf(pairs: LabelFile[]): Promise<{ max: number; file?: string }> {
   let max = 0;
+  let file: string | undefined;
   for (const p of pairs) {
     const mat = await readMatFile(p.label);
     const t = intVector(mat, 'inst_type', p.label);
-    for (const v of t) if (v > max) max = v;
+    for (const v of t) {
+      if (v > max) {
+        max = v;
+        file = p.label;
+      }
+    }
   }
-  return max;
+  return { max, file };
 }
 
 /** Labels → the four CoNSeP variables; ids renumbered 1..N as HoVer-Net expects. */
@@ -86,7 +117,10 @@ export const consepCodec: MatLabelCodec<ConsepStored> = {
     return { labels, stored: { typeMap } };
   },
   build,
-  defaultClasses: async (pairs) => consepClassesFor(await maxTypeOf(pairs)),
+  defaultClasses: async (pairs) => {
+    const { max, file } = await maxTypeOf(pairs);
+    return consepClassesFor(max, file);
+  },
 };
 
 export const consep: FormatIO = matFormat(consepCodec);

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import sharp, { type OutputInfo } from 'sharp';
 import { NucleiMixError } from '../core/errors.ts';
 import { createImage, type RgbImage } from '../core/raster.ts';
@@ -15,15 +16,40 @@ export interface ImageFileInfo {
 export const IMAGE_EXTENSIONS = ['.png', '.tif', '.tiff', '.jpg', '.jpeg', '.bmp'];
 
 /**
+ * The most pixels an image may decode to: 20,000 × 20,000 (1.2 GB as RGB). Slide tiles of
+ * 4,000² to 8,000² and more are read; a header claiming more is refused before decoding.
+ */
+export const MAX_IMAGE_PIXELS = 20_000 * 20_000;
+
+/**
  * Reads a PNG/TIFF/JPEG file as 8-bit RGB (H×W×3, row-major). Alpha is split off into
  * `info.alpha`; grey images are expanded to RGB. Files with more than 8 bits per sample are
  * refused rather than silently rescaled.
  */
 export async function readImageFile(path: string): Promise<{ image: RgbImage; info: ImageFileInfo }> {
   const ext = path.slice(path.lastIndexOf('.')).toLowerCase();
+  // The header's size is checked before decoding (a corrupt header can claim gigapixels and
+  // make the decoder allocate gigabytes); sharp's own limit guards the decode as well.
+  let meta: { width?: number; height?: number; format?: string; size?: number };
+  try {
+    meta = await sharp(path, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw new NucleiMixError(`not a readable image (${(err as Error).message})`, path);
+  }
+  const pixels = (meta.width ?? 0) * (meta.height ?? 0);
+  if (pixels > MAX_IMAGE_PIXELS) {
+    throw new NucleiMixError(`is ${meta.width}×${meta.height} = ${pixels.toLocaleString('en-US')} pixels, more than the ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} nucleimix decodes; cut it into tiles first`, path);
+  }
+  if (meta.format === 'png') {
+    // PNG pixels are deflated (at most 1032:1) at 1 bit per pixel or more: a header claiming
+    // more pixels than the file's bytes can hold is corrupt, and refused before decoding.
+    const bytes = (await stat(path)).size;
+    const most = 8 * (1032 * bytes + (1 << 20));
+    if (pixels > most) throw new NucleiMixError(`claims ${meta.width}×${meta.height} pixels, more than its ${bytes.toLocaleString('en-US')} bytes can hold; corrupt`, path);
+  }
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    decoded = await sharp(path, { failOn: 'error', limitInputPixels: false }).raw().toBuffer({ resolveWithObject: true });
+    decoded = await sharp(path, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS }).raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
     throw new NucleiMixError(`not a readable image (${(err as Error).message})`, path);
   }

@@ -10,6 +10,7 @@ import { NucleiMixError, check } from '../core/errors.ts';
 import { instanceStats, type Labels } from '../core/labels.ts';
 import { createInstanceMap } from '../core/raster.ts';
 import type { FormatIO } from './dataset.ts';
+import { CENTROID_TOLERANCE, checkedCentroids, ofNuclei, warnDerived } from './derived-labels.ts';
 import { floatRows, hasVariable, intMatrix, intVector } from './mat-arrays.ts';
 import { matFormat, type LabelVariable, type MatLabelCodec } from './mat-dataset.ts';
 import type { MatFile } from './mat-file.ts';
@@ -39,7 +40,7 @@ export function lizardLabels(mat: MatFile, file: string, width: number, height: 
   const centroidRows = hasVariable(mat, 'centroid') ? floatRows(mat, 'centroid', file, n, 2) : undefined;
   const bbox = hasVariable(mat, 'bbox') ? floatRows(mat, 'bbox', file, n, 4) : new Float64Array(0);
   const types = new Int32Array(n);
-  const centroids = new Float64Array(2 * n);
+  let centroids: Float64Array = new Float64Array(2 * n);
   stats.ids.forEach((id, i) => {
     const r = rowOf.get(id)!;
     types[i] = classes[r];
@@ -47,6 +48,14 @@ export function lizardLabels(mat: MatFile, file: string, width: number, height: 
     centroids[2 * i] = centroidRows ? centroidRows[2 * r] : stats.centroids[2 * i];
     centroids[2 * i + 1] = centroidRows ? centroidRows[2 * r + 1] : stats.centroids[2 * i + 1];
   });
+  if (centroidRows) {
+    // The instance map is authoritative for centroids (derived-labels.ts).
+    const checked = checkedCentroids(centroids, stats.centroids);
+    centroids = checked.centroids;
+    if (checked.replaced > 0) {
+      warnDerived(file, `'centroid' disagrees with inst_map for ${ofNuclei(checked.replaced, n)} (not finite, or more than ${CENTROID_TOLERANCE} px from the mean of their pixels); their centroids were recomputed from inst_map`);
+    }
+  }
   return { labels: { inst: instMap, ids: stats.ids, types, centroids }, stored: { rowIds, bbox } };
 }
 

@@ -100,6 +100,13 @@ const MAX_DEPTH = 200;
 
 /** The largest element a compressed one can hold (its byte count is a uint32), so a corrupt stream cannot inflate without bound. */
 const MAX_INFLATED = Math.min(bufferConstants.MAX_LENGTH, 2 ** 32 + 8);
+/** The most deflate can expand data (zlib's technical notes: 1032:1). */
+const MAX_DEFLATE_RATIO = 1032;
+
+/** The most `n` compressed bytes can inflate to: bounds the memory and time a corrupt stream costs. */
+function inflateLimit(n: number): number {
+  return Math.min(MAX_INFLATED, MAX_DEFLATE_RATIO * n + 1024);
+}
 
 const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -353,9 +360,11 @@ function parseMatrix(el: Uint8Array, le: boolean, fail: (m: string) => never, su
   }
   // Every element takes at least one byte, so a count beyond the bytes is corrupt; checked
   // before anything is allocated from it.
-  if (count > dataEl.data.length && count > 0) where(`dims ${dims.join('×')} need more values than its ${dataEl.data.length} data bytes hold`);
+  if (cls === 'char' && count > dataEl.data.length && count > 0) where(`dims ${dims.join('×')} need more values than its ${dataEl.data.length} data bytes hold`);
   const storage = STORAGE_BY_CODE.get(dataEl.type);
   if (storage === undefined) where(`data stored as element type ${dataEl.type}`);
+  // dims × element size against the bytes there are, before allocating anything from dims.
+  if (cls !== 'char' && count * storage.size > dataEl.data.length) where(`dims ${dims.join('×')} of ${storage.size}-byte ${storage.name} values need ${count * storage.size} bytes, but its data holds ${dataEl.data.length}`);
   let data: AnyArray;
   if (cls === 'char') {
     data = decodeChars(dataEl.data, storage, le, count, where);
@@ -403,7 +412,7 @@ export async function parseMat5Async(bytes: Uint8Array, file: string): Promise<M
       if (type === miCOMPRESSED) {
         const at = pos;
         jobs.push(
-          inflateAsync(bytes.subarray(pos + 8, pos + 8 + n), { maxOutputLength: MAX_INFLATED }).then(
+          inflateAsync(bytes.subarray(pos + 8, pos + 8 + n), { maxOutputLength: inflateLimit(n) }).then(
             (out) => void pre.set(at, out),
             (err: Error) => void pre.set(at, err),
           ),
@@ -456,7 +465,7 @@ function parse(bytes: Uint8Array, file: string, inflated?: Map<number, Uint8Arra
       try {
         const done = inflated?.get(pos);
         if (done instanceof Error) throw done;
-        inner = done ?? inflateSync(bytes.subarray(pos + 8, pos + 8 + n), { maxOutputLength: MAX_INFLATED });
+        inner = done ?? inflateSync(bytes.subarray(pos + 8, pos + 8 + n), { maxOutputLength: inflateLimit(n) });
       } catch (err) {
         return at(`compressed data is not a valid zlib stream (${(err as Error).message})`);
       }

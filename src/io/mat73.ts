@@ -33,6 +33,8 @@ function h5(): Promise<H5Module> {
 }
 
 const USER_BLOCK = 512;
+/** The most deflate can expand data (zlib's technical notes: 1032:1), for bounding filtered datasets. */
+const MAX_FILTER_RATIO = 1032;
 const DEFAULT_HEADER = 'MATLAB 7.3 MAT-file, written by nucleimix, HDF5 schema 1.00 .';
 
 /** HDF5 dtype strings (h5wasm's notation) of each class as MATLAB stores it. */
@@ -85,7 +87,7 @@ function classFromType(meta: { type: number; size: number; signed: boolean }): M
   return (MAT_CLASSES as string[]).includes(cls) ? (cls as MatClass) : undefined;
 }
 
-function readDataset(ds: H5Dataset, name: string, fail: (m: string) => never): MatFile['variables'][number] {
+function readDataset(ds: H5Dataset, name: string, fileBytes: number, fail: (m: string) => never): MatFile['variables'][number] {
   const meta = ds.metadata;
   const compressed = ds.filters.some((f) => f.id === 1);
   const matlabClass = stringAttr(ds, 'MATLAB_class');
@@ -102,6 +104,12 @@ function readDataset(ds: H5Dataset, name: string, fail: (m: string) => never): M
   }
   const where: (m: string) => never = (m) => fail(`variable '${name}': ${m}`);
   const shape = meta.shape ?? [];
+  // Bound the work before HDF5 allocates: the values must fit in the file, or in what its
+  // filters (deflate: at most ~1032:1) can expand it to. Unwritten chunks read as a fill
+  // value, so a tiny corrupt file could otherwise claim billions of elements.
+  const needed = numel(shape) * meta.size;
+  const budget = ds.filters.length > 0 ? MAX_FILTER_RATIO * fileBytes + (1 << 20) : fileBytes;
+  if (!(needed <= budget)) where(`dims ${shape.slice().reverse().join('×')} of ${meta.size}-byte values need ${needed.toLocaleString('en-US')} bytes, more than this ${fileBytes.toLocaleString('en-US')}-byte file can hold`);
   const value = ds.value;
   if (!ArrayBuffer.isView(value)) where('data could not be read as numbers');
   const values = value as MatData;
@@ -139,6 +147,7 @@ export async function parseMat73(bytes: Uint8Array, file: string): Promise<MatFi
   const m = await h5();
   const tmp = tempPath();
   let f: H5File | undefined;
+  let current: string | undefined; // the variable being read, for errors
   try {
     m.FS.writeFile(tmp, bytes);
     f = new H5File(tmp, 'r');
@@ -146,9 +155,10 @@ export async function parseMat73(bytes: Uint8Array, file: string): Promise<MatFi
     const variables: MatFile['variables'] = [];
     for (const name of f.keys()) {
       if (name.startsWith('#')) continue;
+      current = name;
       const ent = f.get(name);
       if (ent instanceof H5Dataset) {
-        variables.push(readDataset(ent, name, fail));
+        variables.push(readDataset(ent, name, bytes.length, fail));
       } else if (ent instanceof H5Group) {
         const what = attrNames(ent).includes('MATLAB_sparse') ? 'sparse' : stringAttr(ent, 'MATLAB_class') ?? 'group';
         variables.push({ kind: 'opaque', name, what, raw: new Uint8Array(0), compressed: false });
@@ -156,10 +166,14 @@ export async function parseMat73(bytes: Uint8Array, file: string): Promise<MatFi
         variables.push({ kind: 'opaque', name, what: 'link', raw: new Uint8Array(0), compressed: false });
       }
     }
+    current = undefined;
     return { version: '7.3', header, variables };
   } catch (err) {
     if (err instanceof NucleiMixError) throw err;
-    throw new NucleiMixError(`corrupt or unreadable MAT v7.3 (HDF5) file (${h5Problem(err)})`, file);
+    // HDF5 reads a dataset's layout only when its values are read, so most corruption
+    // surfaces inside one variable ("integer offset+precision out of bounds"): name it.
+    const where = current === undefined ? '' : `variable '${current}': `;
+    throw new NucleiMixError(`${where}corrupt or unreadable MAT v7.3 (HDF5) file (${h5Problem(err)})`, file);
   } finally {
     release(m, f, tmp);
   }

@@ -30,6 +30,7 @@ import {
   buildAperioXml,
   parseAperioXml,
   rasterizeRegions,
+  xmlLimits,
   type AnnotationOut,
   type AperioXml,
   type RegionOut,
@@ -254,7 +255,7 @@ async function diagnoseFlavour(root: string): Promise<string | undefined> {
 
 async function readSample(pair: XmlPair, flavour: XmlFlavour, classes: ClassList): Promise<Sample> {
   const [text, { image, info }] = await Promise.all([naming(pair.xml, () => readFile(pair.xml, 'utf8')), readImageFile(pair.image)]);
-  const xml = parseAperioXml(text, pair.xml);
+  const xml = parseAperioXml(text, pair.xml, xmlLimits(image.width * image.height));
   const typeOf = (a: XmlAnnotation, i: number) => flavour.typeOf(a, i, classes, pair.xml);
   const r = rasterizeRegions(xml, image.width, image.height, typeOf, pair.xml);
   const source: XmlSource = {

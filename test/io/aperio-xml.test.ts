@@ -10,6 +10,7 @@ import {
   documentOf,
   parseAperioXml,
   rasterizeRegions,
+  xmlLimits,
   type AperioDocument,
   type XmlAnnotation,
 } from '../../src/io/aperio-xml.ts';
@@ -374,5 +375,37 @@ describe('fuzzing: truncated and bit-flipped files', () => {
       }
     }
     assert.ok(ok >= 20 && refused >= 20, `${ok} parsed, ${refused} refused`);
+  });
+});
+
+describe('bounded work: files far beyond the annotations of one image fail fast with a clear error', () => {
+  const rejects = (fn: () => unknown, pattern: RegExp) =>
+    assert.throws(fn, (err: unknown) => err instanceof NucleiMixError && err.message.startsWith(`${FILE}: `) && pattern.test(err.message));
+
+  it('element nesting beyond the depth limit', { timeout: 60_000 }, () => {
+    const deep = doc(annotation(1, undefined, [region(1, [1, 1, 5, 1, 5, 5])])).replace('<Plots/>', `${'<a>'.repeat(5000)}${'</a>'.repeat(5000)}<Plots/>`);
+    rejects(() => parseAperioXml(deep, FILE), /nests elements more than 32 deep/);
+    // 30 levels of harmless nesting are fine.
+    const ok = doc(annotation(1, undefined, [region(1, [1, 1, 5, 1, 5, 5])])).replace('<Plots/>', `${'<a>'.repeat(20)}${'</a>'.repeat(20)}<Plots/>`);
+    assert.equal(parseAperioXml(ok, FILE).regions.length, 1);
+  });
+
+  it('more regions or vertices than the limits for the image size', { timeout: 60_000 }, () => {
+    const many = doc(annotation(1, undefined, Array.from({ length: 1200 }, (_, i) => region(i + 1, [1, 1, 5, 1, 5, 5]))));
+    rejects(() => parseAperioXml(many, FILE, xmlLimits(30 * 30)), /holds more than 1,000 <Region> elements/);
+    assert.equal(parseAperioXml(many, FILE).regions.length, 1200, 'without an image size the absolute limits apply');
+    const long = doc(annotation(1, undefined, [region(1, Array.from({ length: 2 * 220_000 }, (_, i) => (i % 7) + 1))]));
+    rejects(() => parseAperioXml(long, FILE, xmlLimits(500 * 400)), /holds more than 200,000 <Vertex> elements/);
+    rejects(() => parseAperioXml(long, FILE, xmlLimits(30 * 30)), /is [\d,]+ characters long, more than the 1,048,576 an annotation file may have/);
+    assert.equal(xmlLimits(1000 * 1000).regions, 125_000);
+  });
+
+  it('regions that would cover the image many times over are refused before painting', { timeout: 60_000 }, () => {
+    const full = [0, 0, 29, 0, 29, 29, 0, 29];
+    const copies = doc(annotation(1, undefined, Array.from({ length: 2000 }, (_, i) => region(i + 1, full))));
+    rejects(() => rasterize(copies, 30, 30), /its 2,000 regions would cover the 30×30 image about \d+ times over \(more than 64\)/);
+    // Overlapping regions a real file might have are painted as before.
+    const some = doc(annotation(1, undefined, Array.from({ length: 20 }, (_, i) => region(i + 1, full))));
+    assert.equal(rasterize(some, 30, 30).labels.ids.length, 1, 'the last (same-area) region covers the others');
   });
 });

@@ -173,6 +173,79 @@ print(json.dumps({'dtypes': [str(inst.dtype), str(it.dtype), str(ic.dtype), str(
   });
 });
 
+describe('derived arrays that disagree with inst_map / inst_type (fuzzing found these read silently)', () => {
+  /** Runs `fn`, collecting the NUCLEIMIX_DERIVED_LABELS warnings it causes. */
+  async function warningsOf(fn: () => Promise<unknown>): Promise<string[]> {
+    const got: string[] = [];
+    const on = (w: Error & { code?: string }) => {
+      if (w.code === 'NUCLEIMIX_DERIVED_LABELS') got.push(w.message);
+    };
+    process.on('warning', on);
+    try {
+      await fn();
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', on);
+    }
+    return got;
+  }
+
+  test('a type_map that disagrees with inst_type: inst_type wins, a warning counts the nuclei, writing repaints type_map', async () => {
+    const want = await synth.read('synth_1');
+    const dir = await withEditedLabel('synth_1', (mat) => {
+      const v = mat.variables.find((x) => x.name === 'type_map')!;
+      if (v.kind !== 'array') return;
+      const t = v.data as Float64Array;
+      // Retype every pixel of the first two instances (column-major storage, same pixel set).
+      const inst = want.labels.inst;
+      for (let p = 0; p < inst.data.length; p++) {
+        const id = inst.data[p];
+        if (id === want.labels.ids[0] || id === want.labels.ids[1]) t[(p % inst.width) * inst.height + Math.floor(p / inst.width)] = 9;
+      }
+    });
+    let sample: Sample | undefined;
+    const warnings = await warningsOf(async () => (sample = await (await openDataset(dir)).read('synth_1')));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], new RegExp(`Labels/synth_1\\.mat: type_map disagrees with inst_type for 2 of ${want.labels.ids.length} nuclei; inst_type is used`));
+    assert.deepEqual(sample!.labels.types, want.labels.types);
+    // Written back, the type map agrees with the types again.
+    const out = await writeDataset(join(tmp, `retyped-${Date.now()}`), consep, { ...(await openDataset(dir)), names: ['synth_1'] });
+    const again = await warningsOf(async () => (await openDataset(out)).read('synth_1'));
+    assert.deepEqual(again, []);
+  });
+
+  test('NaN, infinite or moved centroids are recomputed from inst_map, with a warning', async () => {
+    const want = await synth.read('synth_2');
+    const n = want.labels.ids.length;
+    const dir = await withEditedLabel('synth_2', (mat) => {
+      const c = Float64Array.from(want.labels.centroids);
+      c[0] = NaN; // x of instance 1
+      c[3] = Infinity; // y of instance 2
+      c[4] += 40; // instance 3 moved 40 px
+      const colMajor = [...Array.from({ length: n }, (_, i) => c[2 * i]), ...Array.from({ length: n }, (_, i) => c[2 * i + 1])];
+      setVar(mat, 'inst_centroid', n, 2, colMajor);
+    });
+    let sample: Sample | undefined;
+    const warnings = await warningsOf(async () => (sample = await (await openDataset(dir)).read('synth_2')));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], new RegExp(`synth_2\\.mat: inst_centroid disagrees with inst_map for 3 of ${n} nuclei \\(not finite, or more than 2 px`));
+    for (let i = 0; i < 2 * n; i++) assert.ok(Math.abs(sample!.labels.centroids[i] - want.labels.centroids[i]) < 1e-9, `centroid value ${i}`);
+    // A consistent file reads without a warning.
+    assert.deepEqual(await warningsOf(async () => (await openDataset(original)).read('synth_2')), []);
+  });
+
+  test('a type of 65,535 makes no 65,535-class list: refused naming the file, unless classes.json names the classes', async () => {
+    const dir = await withEditedLabel('synth_1', (mat) => {
+      const v = mat.variables.find((x) => x.name === 'inst_type')!;
+      if (v.kind === 'array') (v.data as Float64Array)[0] = 65535;
+    });
+    await rm(join(dir, 'classes.json'));
+    await rejectsNucleiMix(openDataset(dir), /Labels\/synth_1\.mat: inst_type holds type 65535, beyond the 10 types nucleimix infers a class list for .*classes\.json/);
+    // --classes with a list that lacks the type: refused at reading, naming the file.
+    await rejectsNucleiMix((await openDataset(dir, { classes: 'glysac' })).read('synth_1'), /synth_1\.mat: instance 1 has type 65535, which is not in the class list/);
+  });
+});
+
 describe('label-only folders (a model\'s predictions, HoVer-Net style mat/*.mat)', () => {
   test('open for evaluation only; untyped (type 0) instances accepted; labels read exactly', async () => {
     const pred = await mkdtemp(join(tmp, 'pred-'));

@@ -250,6 +250,8 @@ test('corrupt input is a NucleiMixError naming the file and the problem', () => 
   assert.equal(new DataView(ints.buffer, ints.byteOffset).getInt32(164, true), 3);
   assertMatError(() => parseMat5(edited(ints, (b, dv) => dv.setInt32(164, 4, true)), 'e.mat'), 'e.mat', /label_u16.*dims 2×4/);
   assertMatError(() => parseMat5(edited(ints, (b, dv) => dv.setInt32(164, -4, true)), 'f.mat'), 'f.mat', /dimension 2 is -4/);
+  // dims × element size is checked against the data's bytes before anything is allocated.
+  assertMatError(() => parseMat5(edited(ints, (b, dv) => dv.setInt32(164, 100_000, true)), 'e2.mat'), 'e2.mat', /label_u16.*dims 2×100000 of 2-byte \w+ values need 400000 bytes, but its data holds 12/);
   assertMatError(() => parseMat5(edited(ints, (b, dv) => dv.setUint32(128, 99, true)), 'g.mat'), 'g.mat', /type 99/);
   const z = fixture('consep_like.mat');
   assertMatError(() => parseMat5(edited(z, (b) => b.fill(0x55, 140, 160)), 'h.mat'), 'h.mat', /not a valid zlib stream/);
