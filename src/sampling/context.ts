@@ -1,5 +1,5 @@
 /**
- * Context patches (spec §3): a 224×224 reflect-padded crop around each location, with the
+ * Context patches: a 224×224 reflect-padded crop around each location, with the
  * centre removed and inpainted so that the descriptor sees the surroundings, not the nucleus.
  */
 import { cropCentred } from '../core/crop.ts';
@@ -9,6 +9,7 @@ import { CONTEXT_SIZE, describeContext } from '../features/extract.ts';
 import { encoderRow, type OnnxEncoder } from '../features/onnx-encoder.ts';
 import type { Sample } from '../io/dataset.ts';
 import type { InpaintEngine as Inpainter } from '../inpaint/engine.ts';
+import { fillByClusters, type ClusterFillOptions } from './fill-by-clusters.ts';
 import type { Location } from './locations.ts';
 
 /**
@@ -40,13 +41,16 @@ interface PatchJob {
   centreId: number;
 }
 
-/** The image with every nucleus (dilated by 2 px) inpainted: the fill of `instances` removal. */
-export async function nucleusFreeImage(sample: Sample, inpainter: Inpainter): Promise<RgbImage> {
+/**
+ * The image with every nucleus (dilated by 2 px) inpainted: the fill of `instances` removal.
+ * Filled cluster by cluster on bounded crops (see fill-by-clusters.ts): the same bytes as one
+ * call on the whole image, in bounded memory and a fraction of the time.
+ */
+export async function nucleusFreeImage(sample: Sample, inpainter: Inpainter, options?: ClusterFillOptions): Promise<RgbImage> {
   const { width, height } = sample.image;
   const mask = Uint8Array.from(sample.labels.inst.data, (v) => (v !== 0 ? 1 : 0));
   if (!mask.includes(1)) return sample.image;
-  const [clean] = await inpainter.inpaint([{ image: sample.image, mask: dilate4(dilate4(mask, width, height), width, height) }]);
-  return clean;
+  return fillByClusters(inpainter, sample.image, dilate4(dilate4(mask, width, height), width, height), options);
 }
 
 /**
