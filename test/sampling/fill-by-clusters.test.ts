@@ -59,7 +59,7 @@ describe('fillByClusters', () => {
     const mask = dilate4(dilate4(Uint8Array.from(sample.labels.inst.data, (v) => (v ? 1 : 0)), w, h), w, h);
     const [whole] = await telea8.inpaint([{ image: sample.image, mask }]);
     assert.deepEqual(differing(await nucleusFreeImage(sample, telea8), whole), { count: 0, max: 0 });
-    const empty = { ...sample, labels: { ...sample.labels, inst: { ...sample.labels.inst, data: new Int32Array(w * h) }, ids: [], types: [] } };
+    const empty = { ...sample, labels: { ...sample.labels, inst: { ...sample.labels.inst, data: new Int32Array(w * h) }, ids: new Int32Array(0), types: new Int32Array(0), centroids: new Float64Array(0) } };
     assert.equal(await nucleusFreeImage(empty, telea8), sample.image);
   });
 
