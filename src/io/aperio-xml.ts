@@ -455,16 +455,22 @@ export function rasterizeRegions(
   // bound the total before starting, so that thousands of copies of a big region (a corrupt
   // or concatenated file) fail at once instead of running for minutes.
   let work = 0;
+  let vertexCount = 0;
   for (const item of items) {
     const [bx0, by0, bx1, by1] = polygonBounds(item.outer.polygon);
     const w = Math.max(0, Math.min(width - 1, bx1) - Math.max(0, bx0) + 1);
     const h = Math.max(0, Math.min(height - 1, by1) - Math.max(0, by0) + 1);
     const vertices = item.outer.polygon.length / 2 + item.holes.reduce((n, hole) => n + hole.polygon.length / 2, 0);
     work += w * h + h * vertices;
+    vertexCount += vertices;
   }
   const maxWork = RASTER_WORK_FACTOR * width * height + 1e6;
   if (work > maxWork) {
-    throw new NucleiMixError(`its ${items.length.toLocaleString('en-US')} regions would cover the ${width}×${height} image about ${Math.round(work / (width * height))} times over (more than ${RASTER_WORK_FACTOR}); corrupt, or not the annotations of one image`, file);
+    const times = Math.round(work / (width * height));
+    throw new NucleiMixError(
+      `painting its ${items.length.toLocaleString('en-US')} regions (${vertexCount.toLocaleString('en-US')} vertices) would cost about ${times} times the ${width}×${height} image's pixels (more than ${RASTER_WORK_FACTOR}); corrupt, or not the annotations of one image`,
+      file,
+    );
   }
 
   const map = new Int32Array(width * height);

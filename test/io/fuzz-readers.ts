@@ -44,7 +44,7 @@ const CENTROID_TOLERANCE = 2;
 export interface FuzzReader {
   name: string;
   /** Writes the unmutated dataset into `dir` and returns the path of the file to mutate. */
-  setup(dir: string): Promise<{ target: string; bytes: Uint8Array; mutants?: (rng: Rng) => Promise<Uint8Array> }>;
+  setup(dir: string, size: number): Promise<{ target: string; bytes: Uint8Array; mutants?: (rng: Rng) => Promise<Uint8Array> }>;
   format?: string;
 }
 
@@ -60,7 +60,8 @@ export interface FuzzResult {
   messages: string[];
 }
 
-const SIZE = 96;
+/** Side of the generated images the mutants start from (the bench can ask for larger). */
+export const FUZZ_SIZE = 96;
 
 function sampleSource(sample: Sample, format: FormatIO): SampleSource {
   const classes = format === pannuke ? CLASS_LISTS.pannuke : format === monuseg ? CLASS_LISTS.monuseg : CLASS_LISTS['consep-merged'];
@@ -69,8 +70,8 @@ function sampleSource(sample: Sample, format: FormatIO): SampleSource {
   return { classes, names: [sample.name], read: async () => s };
 }
 
-async function writeBase(dir: string, format: FormatIO, seed: number): Promise<void> {
-  const sample = generateSample({ name: 'x', width: SIZE, height: SIZE, seed });
+async function writeBase(dir: string, format: FormatIO, seed: number, size: number): Promise<void> {
+  const sample = generateSample({ name: 'x', width: size, height: size, seed });
   await mkdir(dir, { recursive: true });
   await format.write(dir, sampleSource(sample, format));
 }
@@ -96,7 +97,7 @@ export function mutateBytes(rng: Rng, bytes: Uint8Array, from = 0): Uint8Array {
 }
 
 /** Text-level mutants of an XML file: byte mutants, plus deep nesting, huge repeats and big numbers. */
-function mutateXml(rng: Rng, text: string): Uint8Array {
+function mutateXml(rng: Rng, text: string, size: number): Uint8Array {
   const enc = new TextEncoder();
   const mode = rng.int(6);
   if (mode < 3) return mutateBytes(rng, enc.encode(text));
@@ -112,7 +113,7 @@ function mutateXml(rng: Rng, text: string): Uint8Array {
   const vertex = /<Vertex X="[^"]*" Y="[^"]*"\s*\/>/.exec(text);
   if (vertex === null) return enc.encode(text);
   const i = text.indexOf(vertex[0]);
-  return enc.encode(text.slice(0, i) + `<Vertex X="${rng.int(SIZE)}" Y="${rng.int(SIZE)}"/>`.repeat(1000 + rng.int(200000)) + text.slice(i));
+  return enc.encode(text.slice(0, i) + `<Vertex X="${rng.int(size)}" Y="${rng.int(size)}"/>`.repeat(1000 + rng.int(200000)) + text.slice(i));
 }
 
 /**
@@ -154,8 +155,8 @@ async function mutateConsepValues(rng: Rng, mat: MatFile): Promise<Uint8Array> {
 function matReader(name: string, version: '5' | '7.3', compressed: boolean): FuzzReader {
   return {
     name,
-    setup: async (dir) => {
-      await writeBase(dir, consep, 11);
+    setup: async (dir, size) => {
+      await writeBase(dir, consep, 11, size);
       const target = join(dir, 'Labels', 'x.mat');
       const mat = await readMatFile(target);
       const rewritten: MatFile = { ...mat, version, variables: mat.variables.map((v) => ({ ...v, compressed })) };
@@ -175,10 +176,10 @@ function matReader(name: string, version: '5' | '7.3', compressed: boolean): Fuz
 function imageReader(name: string, ext: '.png' | '.tif'): FuzzReader {
   return {
     name,
-    setup: async (dir) => {
-      await writeBase(dir, consep, 12);
+    setup: async (dir, size) => {
+      await writeBase(dir, consep, 12, size);
       const target = join(dir, 'Images', `x${ext}`);
-      const sample = generateSample({ name: 'x', width: SIZE, height: SIZE, seed: 12 });
+      const sample = generateSample({ name: 'x', width: size, height: size, seed: 12 });
       await rm(join(dir, 'Images', 'x.png'));
       await writeImageFile(target, sample.image);
       const { readFile } = await import('node:fs/promises');
@@ -196,19 +197,19 @@ export const FUZZ_READERS: readonly FuzzReader[] = [
   imageReader('tiff', '.tif'),
   {
     name: 'xml',
-    setup: async (dir) => {
-      await writeBase(dir, monuseg, 13);
+    setup: async (dir, size) => {
+      await writeBase(dir, monuseg, 13, size);
       const { readdir, readFile } = await import('node:fs/promises');
       const xml = (await readdir(dir, { recursive: true })).find((f) => String(f).endsWith('.xml'))!;
       const target = join(dir, String(xml));
       const text = await readFile(target, 'utf8');
-      return { target, bytes: new TextEncoder().encode(text), mutants: async (rng) => mutateXml(rng, text) };
+      return { target, bytes: new TextEncoder().encode(text), mutants: async (rng) => mutateXml(rng, text, size) };
     },
   },
   {
     name: 'npy',
-    setup: async (dir) => {
-      await writeBase(dir, pannuke, 14);
+    setup: async (dir, size) => {
+      await writeBase(dir, pannuke, 14, size);
       const target = join(dir, 'masks.npy');
       const { readFile } = await import('node:fs/promises');
       return { target, bytes: new Uint8Array(await readFile(target)) };
@@ -243,10 +244,10 @@ function inconsistency(sample: Sample, classes: readonly { id: number }[]): stri
  * Reads `n` seeded mutants of `reader`'s file, each through openDataset + read of its folder
  * (`work` is a scratch folder), and counts the outcomes.
  */
-export async function fuzzReader(reader: FuzzReader, n: number, seed: number, work: string): Promise<FuzzResult> {
+export async function fuzzReader(reader: FuzzReader, n: number, seed: number, work: string, size = FUZZ_SIZE): Promise<FuzzResult> {
   const dir = join(work, reader.name.replace(/\W+/g, '-'));
   await rm(dir, { recursive: true, force: true });
-  const { target, bytes, mutants } = await reader.setup(dir);
+  const { target, bytes, mutants } = await reader.setup(dir, size);
   const rng = createRng(seed);
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   const problems: string[] = [];
