@@ -15,7 +15,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { promisify } from 'node:util';
 import { deflateSync, inflate, inflateSync } from 'node:zlib';
 import { NucleiMixError, namingSync } from '../core/errors.ts';
-import type { MatArray, MatClass, MatData, MatFile, MatOpaque, MatVariable } from './mat-file.ts';
+import type { MatArray, MatClass, MatData, MatFile, MatOpaque, MatVariable } from './mat-types.ts';
 
 const miMATRIX = 14;
 const miCOMPRESSED = 15;

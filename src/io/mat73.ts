@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { ready, File as H5File, Dataset as H5Dataset, Group as H5Group } from 'h5wasm/node';
 import { NucleiMixError } from '../core/errors.ts';
 import { convertArray } from './mat5.ts';
-import { CLASS_ARRAYS, MAT_CLASSES, hasHdf5Signature, numel, type MatArray, type MatClass, type MatData, type MatFile } from './mat-file.ts';
+import { CLASS_ARRAYS, MAT_CLASSES, hasHdf5Signature, numel, type MatArray, type MatClass, type MatData, type MatFile } from './mat-types.ts';
 
 type H5Module = Awaited<typeof ready>;
 
