@@ -45,6 +45,10 @@ function cleanUpOnSignal(): void {
 /** Runs the CLI and returns the exit code: 0 ok, 1 bad input or usage, 2 internal error. */
 export async function main(argv: string[]): Promise<number> {
   cleanUpOnSignal();
+  // The library warns through process.emitWarning (a file's centroids recomputed, PanNuke's
+  // channel mapping): one plain line each, not Node's "(node:PID) [CODE] Warning:" form.
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => process.stderr.write(`nucleimix: warning: ${w.message}\n`));
   // `nucleimix info … | head` closes the pipe early: stop quietly instead of crashing.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { entryKindOrOther } from './dir-entries.ts';
 
@@ -27,14 +27,23 @@ export async function fileHash(path: string): Promise<string> {
 export async function datasetFileHashes(root: string): Promise<Record<string, string>> {
   if ((await stat(root)).isFile()) return { [basename(root)]: await fileHash(root) };
   const rels: string[] = [];
-  for (const e of await readdir(root, { withFileTypes: true, recursive: true })) {
-    const dir = (e as unknown as { parentPath?: string; path?: string }).parentPath ?? (e as unknown as { path: string }).path;
-    // Links to files are data like the files themselves (datasets are often built of links).
-    if (!e.isFile() && !(e.isSymbolicLink() && (await entryKindOrOther(dir, e)) === 'file')) continue;
-    const rel = relative(root, join(dir, e.name)).split(sep).join('/');
-    if (NOT_DATA.has(rel.split('/')[0])) continue;
-    rels.push(rel);
-  }
+  // Links are data like the files and folders they point to (datasets are often built of
+  // links); `seen` stops a link that leads back up the tree.
+  const seen = new Set<string>();
+  const walk = async (dir: string): Promise<void> => {
+    const real = await realpath(dir);
+    if (seen.has(real)) return;
+    seen.add(real);
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      const rel = relative(root, path).split(sep).join('/');
+      if (NOT_DATA.has(rel.split('/')[0])) continue;
+      const kind = e.isSymbolicLink() ? await entryKindOrOther(dir, e) : e.isDirectory() ? 'dir' : e.isFile() ? 'file' : 'other';
+      if (kind === 'dir') await walk(path);
+      else if (kind === 'file') rels.push(rel);
+    }
+  };
+  await walk(root);
   rels.sort();
   const out: Record<string, string> = {};
   for (const rel of rels) out[rel] = await fileHash(join(root, rel));
