@@ -90,7 +90,29 @@ export interface RenderSettings {
   /** Target images rendered together, their inpainting batched (default 8). */
   window?: number;
   progress?: ProgressSink;
+  /**
+   * Writes more into the output's temporary folder once the dataset, manifest.json, stats.json
+   * and previews are there, before it is renamed into place (the HTML report: `runReporter` of
+   * src/report, a higher layer, hence handed in). Absent: nothing more is written.
+   */
+  report?: OutputAddition;
+  /** Seconds of earlier phases (planning's), handed to `report` beside the render's own. */
+  timings?: Record<string, number>;
 }
+
+/** What {@link RenderSettings.report} is given: the run as written so far. */
+export interface WrittenRun {
+  /** The input dataset (the "before" of every edit). */
+  dataset: Dataset;
+  manifest: AnyManifest;
+  stats: AugmentStats;
+  /** Seconds per phase: `settings.timings`, and `render` up to now. */
+  timings: Record<string, number>;
+  progress: ProgressSink;
+}
+
+/** Adds files to an output being written at `tmp` (a folder holding the augmented dataset). */
+export type OutputAddition = (tmp: string, run: WrittenRun) => Promise<void>;
 
 /** What a written augmentation run gives back. */
 export interface AugmentResult {
@@ -155,6 +177,8 @@ export async function renderAugmentation(dataset: Dataset, manifest: AnyManifest
         await writeFile(join(tmp, 'manifest.json'), json(written));
         await writeFile(join(tmp, 'stats.json'), json(stats));
         if (settings.previews !== false && log.overlays.size > 0) await writePreviews(join(tmp, 'preview'), log);
+        const timings = { ...settings.timings, render: (performance.now() - t0) / 1000 };
+        await settings.report?.(tmp, { dataset, manifest: written, stats, timings, progress });
       },
     });
     const notes = [...shortfallNotes(written), ...(m.notes?.(written, summary) ?? [])];
@@ -177,7 +201,7 @@ export async function augmentDataset<M extends keyof MethodOptions>(
   await checkOutput(out, { inputs: [dataset.root], overwrite: settings.overwrite });
   const planned = await planAugmentation(dataset, method, request, options, settings);
   // The manifest records the engine chosen for planning; rendering uses it as recorded.
-  const result = await renderAugmentation(dataset, planned.manifest, out, { ...settings, engine: undefined });
+  const result = await renderAugmentation(dataset, planned.manifest, out, { ...settings, engine: undefined, timings: { ...settings.timings, ...planned.timings } });
   return { ...result, timings: { ...planned.timings, ...result.timings } };
 }
 
