@@ -13,6 +13,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import type { ClassList } from '../core/classes.ts';
 import { NucleiMixError } from '../core/errors.ts';
 import { recordedOptions, resolveOptions } from '../core/options.ts';
 import { SILENT, type ProgressSink } from '../core/progress.ts';
@@ -29,7 +30,7 @@ import type { AugmentRequest } from './method.ts';
 import { methodByName, type AnyMethod, type MethodOptions } from './methods.ts';
 import { beforeAfterSheet } from './preview.ts';
 import { renderedSource, type RenderLog } from './render-loop.ts';
-import { buildManifest, checkRequest, requestOf, shortfallNotes } from './request.ts';
+import { buildManifest, checkRequest, requestOf, runNotes } from './request.ts';
 import { augmentStats, type AugmentStats } from './stats.ts';
 
 /** Which engine renders, and how: a registered name (`telea`, `ns`, …) or a model file, with its settings. */
@@ -65,7 +66,7 @@ export async function planAugmentation<M extends keyof MethodOptions>(
   settings: PlanSettings = {},
 ): Promise<PlannedRun> {
   const m = methodByName(method);
-  checkRequest(dataset, request);
+  checkRequest(dataset, request, m);
   const resolved = resolveOptions(method, m.options, options as Partial<Record<string, unknown>>);
   const open = settings.open ?? {};
   const progress = settings.progress ?? SILENT;
@@ -141,7 +142,7 @@ export async function renderAugmentation(dataset: Dataset, manifest: AnyManifest
   const m = methodByName(manifest.method);
   await checkOutput(out, { inputs: [dataset.root], overwrite: settings.overwrite });
   await checkInputs(dataset, manifest);
-  const options = resolveOptions(m.name, m.options, pickTable(m, manifest.options));
+  const options = methodOptions(m, manifest);
   let names: readonly string[] | undefined;
   let written = manifest;
   if (settings.names !== undefined) {
@@ -171,17 +172,13 @@ export async function renderAugmentation(dataset: Dataset, manifest: AnyManifest
         progress.done();
         const log = source.log();
         applied = log.applied;
-        summary = m.summarise?.(log.extras, { before: log.before, after: log.counts }, options, written) ?? {};
-        const extra = { ...written.planning, ...summary };
-        stats = augmentStats(written, dataset.classes, log, Object.keys(extra).length > 0 || m.summarise !== undefined ? extra : undefined, m.targetKinds);
-        await writeFile(join(tmp, 'manifest.json'), json(written));
-        await writeFile(join(tmp, 'stats.json'), json(stats));
-        if (settings.previews !== false && log.overlays.size > 0) await writePreviews(join(tmp, 'preview'), log);
+        ({ stats, summary } = statsOfRun(m, options, written, dataset.classes, log));
+        await writeRunFiles(tmp, written, stats, log, settings.previews !== false);
         const timings = { ...settings.timings, render: (performance.now() - t0) / 1000 };
         await settings.report?.(tmp, { dataset, manifest: written, stats, timings, progress });
       },
     });
-    const notes = [...shortfallNotes(written), ...(m.notes?.(written, summary) ?? [])];
+    const notes = [...runNotes(written, stats!, dataset.classes), ...(m.notes?.(written, summary) ?? [])];
     return { out: dir, manifest: written, stats: stats!, timings: { render: (performance.now() - t0) / 1000 }, notes, applied };
   } finally {
     await engine?.release();
@@ -217,7 +214,7 @@ export { requestOf };
  * The engine to render with: `choice` (a name and/or settings; an empty name keeps the
  * recorded engine), over the manifest's `recorded` one, over the method's default.
  */
-async function openEngine(m: AnyMethod, recorded: EngineRecord | null, choice: EngineChoice | undefined): Promise<InpaintEngine> {
+export async function openEngine(m: AnyMethod, recorded: EngineRecord | null, choice: EngineChoice | undefined): Promise<InpaintEngine> {
   const name = choice?.name || recorded?.name || m.engine!.name;
   const same = recorded !== null && recorded.name === name;
   const base = same ? (recorded.settings as EngineSettings) : { radius: m.engine!.radius };
@@ -240,15 +237,33 @@ async function engineRecord(m: AnyMethod, choice: EngineChoice | undefined): Pro
   }
 }
 
-/** The method's own options out of a manifest's recorded ones. */
-function pickTable(m: AnyMethod, recorded: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(m.options)) if (recorded[key] !== undefined) out[key] = recorded[key];
-  return out;
+/** The method's own options out of a manifest's recorded ones, completed and checked by its table. */
+export function methodOptions(m: AnyMethod, manifest: AnyManifest): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const key of Object.keys(m.options)) if (manifest.options[key] !== undefined) picked[key] = manifest.options[key];
+  return resolveOptions(m.name, m.options, picked);
+}
+
+/**
+ * stats.json of a rendered run and the method's summary in it, from the manifest as written
+ * and the render log (a single render's, or one a cluster's merge put together from shards).
+ */
+export function statsOfRun(m: AnyMethod, options: Record<string, unknown>, written: AnyManifest, classes: ClassList, log: RenderLog): { stats: AugmentStats; summary: Record<string, unknown> } {
+  const summary = m.summarise?.(log.extras, { before: log.before, after: log.counts }, options, written) ?? {};
+  const extra = { ...written.planning, ...summary };
+  const stats = augmentStats(written, classes, log, Object.keys(extra).length > 0 || m.summarise !== undefined ? extra : undefined, m.targetKinds);
+  return { stats, summary };
+}
+
+/** Writes manifest.json, stats.json and (with `previews`, when an image was edited) `preview/` into the output folder being written. */
+export async function writeRunFiles(tmp: string, written: AnyManifest, stats: AugmentStats, log: RenderLog, previews: boolean): Promise<void> {
+  await writeFile(join(tmp, 'manifest.json'), json(written));
+  await writeFile(join(tmp, 'stats.json'), json(stats));
+  if (previews && log.overlays.size > 0) await writePreviews(join(tmp, 'preview'), log);
 }
 
 /** Refuses to render a manifest onto data other than what it was planned on. */
-async function checkInputs(dataset: Dataset, manifest: AnyManifest): Promise<void> {
+export async function checkInputs(dataset: Dataset, manifest: AnyManifest): Promise<void> {
   const now = await datasetFileHashes(dataset.root);
   const was = manifest.inputs;
   for (const [rel, hash] of Object.entries(was)) {

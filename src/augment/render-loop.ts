@@ -8,6 +8,7 @@
  * does not depend on the order images are read.
  */
 import sharp from 'sharp';
+import type { ClassList } from '../core/classes.ts';
 import { hash32 } from '../core/rng.ts';
 import { NucleiMixError } from '../core/errors.ts';
 import { keepLargestPieces } from '../core/components.ts';
@@ -29,8 +30,8 @@ export const SHEET_PAIRS = 48;
 /** Target images rendered together by default. */
 export const DEFAULT_WINDOW = 8;
 
-/** What one image's rendering left for the run's reports. */
-interface ImageRecord {
+/** What one image's rendering left for the run's reports (a cluster's shard keeps one per image). */
+export interface ImageRecord {
   /** Instances cut into pieces by the edits, and the pixels of their smaller pieces cleared. */
   trimmed?: { instances: number; pixels: number };
   before: Record<number, number>;
@@ -67,6 +68,12 @@ export interface RenderLoopOptions {
   window?: number;
   /** Called once per image handed to the writer. */
   onImage?: (name: string) => void;
+  /**
+   * Called once per rendered target image, before it is handed out, with its record, the
+   * sample as read and the sample written (the same object when nothing changed): what a
+   * cluster's shard needs to keep the image apart from the dataset.
+   */
+  onRecord?: (name: string, record: ImageRecord, original: Sample, out: Sample) => void;
 }
 
 /** A job's seed: a hash of the run's seed, the image, the insertion and the stage. */
@@ -173,6 +180,7 @@ export function renderedSource<O extends object>(
       }
     }
     records.set(name, rec);
+    loop.onRecord?.(name, rec, original, out);
     prunePairs();
     return out;
   }
@@ -234,25 +242,35 @@ export function renderedSource<O extends object>(
       return sample;
     },
     log(): RenderLog {
-      const log: RenderLog = { applied: new Map(), before: {}, counts: {}, overlays: new Map(), pairs: [], extras: [], trimmed: { instances: 0, pixels: 0 } };
-      for (const c of dataset.classes) log.counts[c.id] = log.before[c.id] = 0;
-      for (const name of names) {
-        const rec = records.get(name);
-        if (rec === undefined) throw new NucleiMixError(`image '${name}' was never rendered`);
-        for (const [t, n] of Object.entries(rec.before)) log.before[+t] = (log.before[+t] ?? 0) + n;
-        for (const [t, n] of Object.entries(rec.after)) log.counts[+t] = (log.counts[+t] ?? 0) + n;
-        if (rec.applied !== undefined) log.applied.set(name, rec.applied);
-        if (rec.overlay !== undefined) log.overlays.set(name, rec.overlay);
-        for (const p of rec.pairs ?? []) if (log.pairs.length < SHEET_PAIRS) log.pairs.push(p);
-        if (rec.extra !== undefined) log.extras.push(rec.extra);
-        if (rec.trimmed !== undefined) {
-          log.trimmed.instances += rec.trimmed.instances;
-          log.trimmed.pixels += rec.trimmed.pixels;
-        }
-      }
-      return log;
+      return combineRecords(dataset.classes, names, (name) => records.get(name));
     },
   };
+}
+
+/**
+ * The run's log from every image's record, summed in the order of `names` (so it does not
+ * depend on the order images were rendered in, or on which process rendered them).
+ *
+ * @throws NucleiMixError naming the first image without a record.
+ */
+export function combineRecords(classes: ClassList, names: readonly string[], recordOf: (name: string) => ImageRecord | undefined): RenderLog {
+  const log: RenderLog = { applied: new Map(), before: {}, counts: {}, overlays: new Map(), pairs: [], extras: [], trimmed: { instances: 0, pixels: 0 } };
+  for (const c of classes) log.counts[c.id] = log.before[c.id] = 0;
+  for (const name of names) {
+    const rec = recordOf(name);
+    if (rec === undefined) throw new NucleiMixError(`image '${name}' was never rendered`);
+    for (const [t, n] of Object.entries(rec.before)) log.before[+t] = (log.before[+t] ?? 0) + n;
+    for (const [t, n] of Object.entries(rec.after)) log.counts[+t] = (log.counts[+t] ?? 0) + n;
+    if (rec.applied !== undefined) log.applied.set(name, rec.applied);
+    if (rec.overlay !== undefined) log.overlays.set(name, rec.overlay);
+    for (const p of rec.pairs ?? []) if (log.pairs.length < SHEET_PAIRS) log.pairs.push(p);
+    if (rec.extra !== undefined) log.extras.push(rec.extra);
+    if (rec.trimmed !== undefined) {
+      log.trimmed.instances += rec.trimmed.instances;
+      log.trimmed.pixels += rec.trimmed.pixels;
+    }
+  }
+  return log;
 }
 
 /**
@@ -281,7 +299,8 @@ export function onePiecePerInstance(rendered: RenderedImage): RenderedImage & { 
   };
 }
 
-function countTypes(sample: Sample): Record<number, number> {
+/** Instances per type in a sample's labels. */
+export function countTypes(sample: Sample): Record<number, number> {
   const out: Record<number, number> = {};
   for (const t of sample.labels.types) out[t] = (out[t] ?? 0) + 1;
   return out;
