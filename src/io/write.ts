@@ -54,6 +54,21 @@ export interface WriteOptions {
  * or an interrupt never leaves a half-written dataset. Refuses to write into an input dataset.
  */
 export async function writeDataset(outDir: string, format: FormatIO, source: SampleSource, options: WriteOptions = {}): Promise<string> {
+  return writeFolder(outDir, async (tmp) => {
+    await format.write(tmp, source);
+    await writeClassesFile(tmp, format.writtenClasses?.(source.classes) ?? source.classes);
+    if (options.extras) await options.extras(tmp);
+  }, options);
+}
+
+/**
+ * Fills a folder at `outDir` atomically (the way {@link writeDataset} writes a dataset):
+ * `fill` writes into a hidden temporary folder beside `outDir`, which is renamed into place
+ * (replacing `outDir` when `overwrite`) only when `fill` succeeds, and removed otherwise.
+ *
+ * @returns the absolute path of the folder
+ */
+export async function writeFolder(outDir: string, fill: (tmpDir: string) => Promise<void>, options: Pick<WriteOptions, 'inputs' | 'overwrite'> = {}): Promise<string> {
   const out = resolve(outDir);
   const existed = await checkOutput(outDir, options);
   await mkdir(dirname(out), { recursive: true });
@@ -61,9 +76,7 @@ export async function writeDataset(outDir: string, format: FormatIO, source: Sam
   pendingOutputs.add(tmp);
   try {
     await mkdir(tmp);
-    await format.write(tmp, source);
-    await writeClassesFile(tmp, format.writtenClasses?.(source.classes) ?? source.classes);
-    if (options.extras) await options.extras(tmp);
+    await fill(tmp);
     if (existed) {
       const old = `${tmp}-old`;
       await rename(out, old);
