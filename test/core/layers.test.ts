@@ -1,6 +1,6 @@
 /**
  * The layering the project's guide sets: core → io → features, inpaint, metrics, realism, synth
- * → sampling → augment → report → cli, and `src/index.ts` above them all. A module imports only from
+ * → sampling → augment → report → cluster → cli, and `src/index.ts` above them all. A module imports only from
  * its own layer or lower ones, and no chain of imports comes back to where it started.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
-const LAYER: Record<string, number> = { core: 0, io: 1, features: 2, inpaint: 2, metrics: 2, realism: 2, synth: 2, sampling: 3, augment: 4, report: 4.5, cli: 5 };
+const LAYER: Record<string, number> = { core: 0, io: 1, features: 2, inpaint: 2, metrics: 2, realism: 2, synth: 2, sampling: 3, augment: 4, report: 4.5, cluster: 4.7, cli: 5 };
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : /\.(ts|mjs)$/.test(e.name) ? [join(dir, e.name)] : []));
