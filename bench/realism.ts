@@ -15,16 +15,12 @@
 import { performance } from 'node:perf_hooks';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { labelsFromMap, instanceStats } from '../src/core/labels.ts';
-import { cloneRaster } from '../src/core/raster.ts';
-import { createRng } from '../src/core/rng.ts';
-import { editedSample, type Sample, type SampleSource } from '../src/io/dataset.ts';
 import { formatByName } from '../src/io/formats.ts';
 import { openDataset } from '../src/io/open.ts';
 import { writeDataset } from '../src/io/write.ts';
 import { readInsertionPoints } from '../src/realism/inserted.ts';
 import { measureRealism } from '../src/realism/measure.ts';
-import { cropNucleus, fitsFree, pasteCrop, type NucleusCrop } from '../src/realism/unblended-paste.ts';
+import { randomPaste } from '../src/realism/random-paste.ts';
 
 function flag(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name);
@@ -36,67 +32,12 @@ function flag(args: string[], name: string, fallback: number): number {
 
 async function badPaste(originalPath: string, out: string, type: number, k: number, seed: number): Promise<void> {
   const original = await openDataset(originalPath);
-  const rng = createRng(seed);
-  const donors: { crop: NucleusCrop; image: string; id: number; cx: number; cy: number }[] = [];
-  for (const name of original.names) {
-    const s = await original.read(name);
-    const stats = instanceStats(s.labels.inst);
-    const typeOf = new Map<number, number>();
-    s.labels.ids.forEach((id, i) => typeOf.set(id, s.labels.types[i]));
-    stats.ids.forEach((id, i) => {
-      if (typeOf.get(id) !== type) return;
-      const box = stats.bboxes.subarray(4 * i, 4 * i + 4);
-      const crop = cropNucleus(s.image, s.labels.inst, id, box);
-      donors.push({ crop, image: name, id, cx: stats.centroids[2 * i] - box[0], cy: stats.centroids[2 * i + 1] - box[1] });
-    });
-  }
-  if (donors.length === 0) throw new Error(`no nuclei of type ${type} in ${originalPath}`);
-  // Every draw is made up front, so the output does not depend on the order images are written.
-  const byImage = new Map<string, (typeof donors)[number][]>();
-  for (let i = 0; i < k; i++) {
-    const name = original.names[rng.int(original.names.length)];
-    byImage.set(name, [...(byImage.get(name) ?? []), donors[rng.int(donors.length)]]);
-  }
-  let failed = 0;
-  const insertions: unknown[] = [];
-  const source: SampleSource = {
-    classes: original.classes,
-    names: original.names,
-    read: async (name: string): Promise<Sample> => {
-      const s = await original.read(name);
-      const crops = byImage.get(name);
-      if (crops === undefined) return s;
-      const image = cloneRaster(s.image);
-      const inst = cloneRaster(s.labels.inst);
-      const typeOf = new Map<number, number>();
-      s.labels.ids.forEach((id, i) => typeOf.set(id, s.labels.types[i]));
-      let next = s.labels.ids.length === 0 ? 1 : s.labels.ids[s.labels.ids.length - 1] + 1;
-      const place = createRng(seed).fork(name);
-      for (const donor of crops) {
-        const crop = donor.crop;
-        let tries = 0;
-        let x0 = 0;
-        let y0 = 0;
-        do {
-          x0 = place.int(image.width - crop.width + 1);
-          y0 = place.int(image.height - crop.height + 1);
-        } while (!fitsFree(inst, crop, x0, y0) && ++tries < 1000);
-        if (tries >= 1000) {
-          failed++;
-          continue;
-        }
-        pasteCrop(image, inst, crop, x0, y0, next);
-        insertions.push({ rareType: type, target: { image: name, kind: 'random', x: x0 + donor.cx, y: y0 + donor.cy }, donor: { image: donor.image, id: donor.id, type } });
-        typeOf.set(next++, type);
-      }
-      return editedSample(s, image, labelsFromMap(inst, (id) => typeOf.get(id)!));
-    },
-  };
-  await writeDataset(out, formatByName(original.format)!, source, {
+  const paste = await randomPaste(original, [type], k, seed);
+  await writeDataset(out, formatByName(original.format)!, paste.source, {
     inputs: [originalPath],
-    extras: (tmp) => writeFile(join(tmp, 'manifest.json'), JSON.stringify({ tool: 'nucleimix bench/realism.ts', method: 'unblended-paste', seed, rareTypes: [type], k, insertions: insertions.map((r, index) => ({ index, ...(r as object) })) }, null, 1) + '\n'),
+    extras: (tmp) => writeFile(join(tmp, 'manifest.json'), JSON.stringify({ tool: 'nucleimix bench/realism.ts', method: 'unblended-paste', seed, rareTypes: [type], k, insertions: paste.insertions().map((r, index) => ({ index, ...r })) }, null, 1) + '\n'),
   });
-  console.log(`wrote ${out}: ${k - failed} nuclei of type ${type} pasted unblended at random places (${failed} found no free place); seed ${seed}`);
+  console.log(`wrote ${out}: ${k - paste.failed()} nuclei of type ${type} pasted unblended at random places (${paste.failed()} found no free place); seed ${seed}`);
 }
 
 async function measure(originalPath: string, augmented: string[], seed: number): Promise<void> {
