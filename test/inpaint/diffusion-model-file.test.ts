@@ -141,7 +141,7 @@ test('missing, malformed or mismatched cards and models are NucleiMixErrors nami
   await rejectsNucleiMix(loadDiffusionModel(await withCard(RANDOM, (c) => (c.version = 2))), /version 2 is not supported/);
   await rejectsNucleiMix(loadDiffusionModel(await withCard(RANDOM, (c) => (c.conditioning = 'text'))), /conditioning must be "mask" or "none"/);
   await rejectsNucleiMix(loadDiffusionModel(await withCard(RANDOM, (c) => (c.schedule = { kind: 'linear', T: 1000, betaStart: 0.02, betaEnd: 1e-4 }))), /m\.json: schedule betas/);
-  await rejectsNucleiMix(loadDiffusionModel(await withCard(RANDOM, (c) => (c.schedule = { kind: 'cosine', T: 1000 }))), /schedule kind 'cosine' is not supported/);
+  await rejectsNucleiMix(loadDiffusionModel(await withCard(RANDOM, (c) => (c.schedule = { kind: 'sigmoid', T: 1000 }))), /schedule kind 'sigmoid' is not supported/);
   await rejectsNucleiMix(loadDiffusionModel(await withCard(RANDOM, (c) => (c.output = 'x0'))), /output must be "eps"/);
   await rejectsNucleiMix(loadDiffusionModel(await withCard(RANDOM, (c) => (c.sha256 = '0'.repeat(64)))), /m\.onnx: sha256 [0-9a-f]{64} does not match its card's 0{64}/);
   // Right hash, wrong description of the model.

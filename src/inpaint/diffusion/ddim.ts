@@ -25,7 +25,7 @@
  */
 import { NucleiMixError } from '../../core/errors.ts';
 import { createRng, type Rng } from '../../core/rng.ts';
-import { alphasCumprod, ddimTimesteps, type LinearSchedule } from './schedule.ts';
+import { alphasCumprod, ddimTimesteps, type NoiseSchedule } from './schedule.ts';
 
 /** What the model is conditioned on, for every job of the batch. */
 export interface Conditioning {
@@ -46,7 +46,7 @@ export type EpsFunction = (x: Float32Array, t: Float32Array, cond: Conditioning)
 export type GradFunction = EpsFunction;
 
 export interface DdimOptions {
-  schedule: LinearSchedule;
+  schedule: NoiseSchedule;
   /** Number of DDIM steps, 1..T (timesteps from {@link ddimTimesteps}). */
   steps: number;
   /** η: 0 = deterministic DDIM (default), 1 = DDPM-like ancestral noise. */

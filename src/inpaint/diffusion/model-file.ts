@@ -16,18 +16,22 @@
  *   forward ops (a Conv's is ConvTranspose with the same weights, a ReLU's a multiply by its
  *   0/1 pattern); scripts/fixtures_diffusion.py exports one for a small convolutional ε model.
  * - Card: `{ format: "nucleimix-denoiser", version: 1, tile: S, conditioning, normalisation:
- *   { scale, offset }, schedule: { kind: "linear", T, betaStart, betaEnd }, output: "eps",
- *   gradient: null | "<file>.onnx", sha256: "<hex of the ONNX file>", … }`; `flops`, when
- *   present, is the multiply-add count ×2 of one forward of one item (informational; the
- *   benchmark counts it itself with flops.ts).
+ *   { scale, offset }, schedule: { kind: "linear", T, betaStart, betaEnd } | { kind: "cosine",
+ *   T, s?, maxBeta? }, output: "eps", gradient: null | "<file>.onnx", sha256: "<hex of the ONNX
+ *   file>", externalData?: [{ file, sha256 }], … }`; `flops`, when present, is the
+ *   multiply-add count ×2 of one forward of one item (informational; the benchmark counts it
+ *   itself with flops.ts). `externalData` lists the ONNX external-data files beside the card
+ *   (weights kept outside a graph file over protobuf's 2 GB, as train/denoiser/convert_guided.py
+ *   writes them); each is checked against its hash like the model file.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { NucleiMixError } from '../../core/errors.ts';
 import type { Conditioning, EpsFunction } from './ddim.ts';
-import { checkSchedule, type LinearSchedule } from './schedule.ts';
+import { checkSchedule, type NoiseSchedule } from './schedule.ts';
 
 export const MODEL_FORMAT = 'nucleimix-denoiser';
 export const MODEL_VERSION = 1;
@@ -41,12 +45,14 @@ export interface ModelCard {
   readonly tile: number;
   readonly conditioning: 'mask' | 'none';
   readonly normalisation: { readonly scale: number; readonly offset: number };
-  readonly schedule: LinearSchedule;
+  readonly schedule: NoiseSchedule;
   readonly output: 'eps';
   readonly gradient: string | null;
   readonly sha256: string;
   readonly parameters?: number;
   readonly flops?: number;
+  /** ONNX external-data files beside the card, each with its sha256. */
+  readonly externalData?: readonly { readonly file: string; readonly sha256: string }[];
   readonly [key: string]: unknown;
 }
 
@@ -73,8 +79,11 @@ export function cardPath(modelPath: string): string {
   return modelPath.replace(/\.onnx$/i, '') + '.json';
 }
 
+/** Streamed: an external-data file of a large model can be over the 2 GB a Buffer holds. */
 async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -101,11 +110,15 @@ export function parseCard(text: string, file: string): ModelCard {
   }
   const s = c.schedule;
   if (!isObject(s)) throw new NucleiMixError('model card has no schedule object', file);
-  checkSchedule(s as unknown as LinearSchedule, file);
+  checkSchedule(s as unknown as NoiseSchedule, file);
   if (c.output !== 'eps') throw new NucleiMixError(`model card output must be "eps" (ε prediction), got ${JSON.stringify(c.output)}`, file);
   if (c.gradient !== null && c.gradient !== undefined && !(typeof c.gradient === 'string' && c.gradient.length > 0)) throw new NucleiMixError('model card gradient must be null or a file name', file);
   if (!(typeof c.sha256 === 'string' && /^[0-9a-f]{64}$/.test(c.sha256))) throw new NucleiMixError('model card sha256 must be 64 lower-case hex digits', file);
   if (c.flops !== undefined && !(typeof c.flops === 'number' && c.flops > 0)) throw new NucleiMixError('model card flops must be a positive number', file);
+  if (c.externalData !== undefined) {
+    const ok = Array.isArray(c.externalData) && c.externalData.every((e) => isObject(e) && typeof e.file === 'string' && e.file.length > 0 && basename(e.file) === e.file && typeof e.sha256 === 'string' && /^[0-9a-f]{64}$/.test(e.sha256));
+    if (!ok) throw new NucleiMixError('model card externalData must be a list of { "file": a file name beside the card, "sha256": 64 lower-case hex digits }', file);
+  }
   return { ...(c as unknown as ModelCard), gradient: (c.gradient as string | null | undefined) ?? null };
 }
 
@@ -119,6 +132,13 @@ export async function readModelCard(path: string): Promise<ModelCard> {
   const card = parseCard(text, cardFile);
   const hash = await sha256File(path);
   if (hash !== card.sha256) throw new NucleiMixError(`sha256 ${hash} does not match its card's ${card.sha256} (${basename(cardFile)}): the model and card do not belong together`, path);
+  for (const ext of card.externalData ?? []) {
+    const extPath = join(dirname(path), ext.file);
+    const extInfo = await stat(extPath).catch(() => undefined);
+    if (extInfo === undefined || !extInfo.isFile()) throw new NucleiMixError(`external data file named by ${basename(cardFile)} not found`, extPath);
+    const extHash = await sha256File(extPath);
+    if (extHash !== ext.sha256) throw new NucleiMixError(`sha256 ${extHash} does not match its card's ${ext.sha256} (${basename(cardFile)}): the weights and card do not belong together`, extPath);
+  }
   return card;
 }
 
