@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { relative } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { NucleiMixError } from '../../src/core/errors.ts';
 import { createImage } from '../../src/core/raster.ts';
 import { inpaintClassical } from '../../src/inpaint/classical.ts';
-import { createEngine, engineNames, registerEngine } from '../../src/inpaint/engines.ts';
+import { createEngine, engineNames, registerEngine, SHIPPED_DENOISER } from '../../src/inpaint/engines.ts';
 import { loadOpenCV } from '../../src/inpaint/opencv.ts';
 
 test('createEngine builds each named classical engine with its radius, declaring its input, batch and settings', async () => {
@@ -34,4 +37,12 @@ test('createEngine rejects unknown names and bad radii with NucleiMixError; name
   registerEngine('test-copy', async () => ({ name: 'test-copy', settings: {}, input: { kind: 'any' }, maxBatch: 1, deterministic: true, inpaint: async (jobs) => jobs.map((j) => j.image), release: async () => {} }));
   assert.equal((await createEngine('test-copy')).name, 'test-copy');
   assert.ok(engineNames().includes('test-copy'));
+});
+
+test('the published package carries the shipped denoiser and its card, which --inpainter diffusion loads', () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const files = new Set((JSON.parse(out) as { files: { path: string }[] }[])[0].files.map((f) => f.path));
+  const model = relative(root, SHIPPED_DENOISER);
+  for (const f of [model, model.replace(/\.onnx$/, '.json'), 'models/denoiser/README.md', 'models/README.md']) assert.ok(files.has(f), `${f} is not in the package`);
 });
