@@ -251,10 +251,10 @@ class GradModel(nn.Module):
 
 
 def export_graph(model, args, input_names, output_name, path, force_external=False):
-    """torch.onnx.export (opset 13, B dynamic) to `path`, checked with onnx.checker. A model over
-    protobuf's 2 GB (or any, with force_external) gets its weights in one file `<path>.data`
-    beside it. Returns the external data file's name or None. Written in a temporary folder
-    beside `path` and moved in place."""
+    """torch.onnx.export (opset 13, B dynamic) to `path`, checked with onnx.checker; the output is
+    declared [B, …] with the first input's other dims. A model over protobuf's 2 GB (or any, with
+    force_external) gets its weights in one file `<path>.data` beside it. Returns the external
+    data file's name or None. Written in a temporary folder beside `path` and moved in place."""
     import onnx
 
     out_dir = os.path.dirname(os.path.abspath(path))
@@ -269,16 +269,22 @@ def export_graph(model, args, input_names, output_name, path, force_external=Fal
         spilled = len(os.listdir(os.path.dirname(raw))) > 1  # torch wrote each tensor to a file of its own
         external = None
         final = os.path.join(tmp, name)
+        m = onnx.load(raw)  # reads spilled tensors back
+        # The tracer leaves the output's spatial dims symbolic (after a Slice or Div); the
+        # contract fixes them: [B, 3, S, S] like x.
+        x_dims = m.graph.input[0].type.tensor_type.shape.dim
+        for d_out, d_in in zip(list(m.graph.output[0].type.tensor_type.shape.dim)[1:], list(x_dims)[1:]):
+            d_out.Clear()
+            d_out.dim_value = d_in.dim_value
         if spilled or force_external or os.path.getsize(raw) > PROTOBUF_LIMIT:
             external = name + '.data'
-            m = onnx.load(raw)  # reads the spilled tensors back
             # Tensors under 1 kB stay in the graph file (all of them when forced: a test wants some outside).
             onnx.save_model(m, final, save_as_external_data=True, all_tensors_to_one_file=True, location=external, size_threshold=0 if force_external else 1024)
-            del m
             if not os.path.exists(os.path.join(tmp, external)):
                 external = None
         else:
-            os.replace(raw, final)
+            onnx.save_model(m, final)
+        del m
         onnx.checker.check_model(final)  # by path: follows external data
         for f in ([external] if external else []) + [name]:
             os.replace(os.path.join(tmp, f), os.path.join(out_dir, f))
