@@ -104,3 +104,15 @@ export function shardFromEnv(env: Readonly<Record<string, string | undefined>>, 
   }
   throw new NucleiMixError(`--shard auto: no job-array index in the environment (looked for ${SHARD_ENV_VARIABLES.join(', ')}); run inside a job array or pass --shard i/N`);
 }
+
+/**
+ * The shard `--shard` names: `i/N`, or `auto` (from the environment, {@link shardFromEnv});
+ * `shards` is `--shards N`, which must agree with an explicit `i/N`.
+ */
+export function resolveShard(spec: string, shards: number | undefined, env: Readonly<Record<string, string | undefined>>): ShardId & { source?: ShardFromEnv['source'] } {
+  if (shards !== undefined && (!Number.isSafeInteger(shards) || shards < 1)) throw new NucleiMixError(`--shards: expected a positive integer, got ${shards}`);
+  if (spec.trim() === 'auto') return shardFromEnv(env, shards);
+  const s = parseShardSpec(spec);
+  if (shards !== undefined && shards !== s.count) throw new NucleiMixError(`--shard ${spec} disagrees with --shards ${shards}`);
+  return s;
+}

@@ -1,0 +1,37 @@
+/** `nucleimix render … --shard i/N|auto`: one shard of a cluster render (flags and printing only; the work is src/cluster's). */
+import type { Command } from 'commander';
+import type { AnyManifest } from '../augment/manifest.ts';
+import { NucleiMixError } from '../core/errors.ts';
+import type { Dataset } from '../io/dataset.ts';
+import { resolveShard } from '../cluster/shard-env.ts';
+import { renderShard } from '../cluster/shard-render.ts';
+import { shardLabel } from '../cluster/shard-records.ts';
+import { shown } from './augment.ts';
+import { engineOf } from './method-options.ts';
+import { progressSink } from './progress-sink.ts';
+
+/** Adds `--shard` and `--shards` to `render`. */
+export function withShardOptions(cmd: Command): Command {
+  return cmd
+    .option('--shard <i/N|auto>', 'render only shard i of N (counted from 0) into the shard folder --out, resumable; auto: the job array\'s index (SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX); then `nucleimix merge`')
+    .option('--shards <n>', 'the number of shards, for --shard auto where the scheduler does not say it (Kubernetes), else a check', (v) => Number(v));
+}
+
+/** Renders the shard the flags name and prints what it did. */
+export async function renderShardCommand(dataset: Dataset, manifest: AnyManifest, opts: Record<string, unknown>): Promise<void> {
+  if (opts.images !== undefined) throw new NucleiMixError('--images and --shard do not go together: a shard renders the images the assignment gives it');
+  if (opts.overwrite === true) throw new NucleiMixError('--overwrite and --shard do not go together: a shard folder is resumed, not replaced (delete it to start again)');
+  const shard = resolveShard(String(opts.shard), opts.shards as number | undefined, process.env);
+  const run = await renderShard(dataset, manifest, opts.out as string, shard, {
+    engine: engineOf(opts),
+    previews: opts.preview !== false,
+    progress: progressSink({ quiet: opts.quiet === true }),
+  });
+  const label = `${shardLabel(run.shard)}${shard.source !== undefined ? ` (from ${shard.source})` : ''}`;
+  if (run.alreadyComplete) {
+    console.log(`${label} is complete already: ${run.images.length} images, ${run.edits} edits in ${shown(run.dir)}; nothing to do`);
+    return;
+  }
+  const before = run.images.length - run.rendered.length;
+  console.log(`${label}: rendered ${run.rendered.length} of its ${run.images.length} images${before > 0 ? ` (${before} were done before)` : ''}, ${run.edits} edits; wrote ${shown(run.dir)}`);
+}
