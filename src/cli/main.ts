@@ -5,12 +5,15 @@ import { pendingOutputs } from '../io/write.ts';
 import { augmentCommand } from './augment.ts';
 import { convertCommand } from './convert.ts';
 import { demoCommand } from './demo.ts';
+import { emitCommand } from './emit.ts';
 import { evalCommand } from './eval.ts';
 import { infoCommand } from './info.ts';
+import { mergeCommand } from './merge.ts';
 import { planCommand } from './plan.ts';
 import { realismCommand } from './realism.ts';
 import { renderCommand } from './render.ts';
 import { synthCommand } from './synth.ts';
+import { verifyCommand } from './verify.ts';
 
 export function buildProgram(): Command {
   const program = new Command('nucleimix')
@@ -22,6 +25,9 @@ export function buildProgram(): Command {
   augmentCommand(program);
   planCommand(program);
   renderCommand(program);
+  mergeCommand(program);
+  verifyCommand(program);
+  emitCommand(program);
   synthCommand(program);
   convertCommand(program);
   evalCommand(program);

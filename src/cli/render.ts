@@ -7,6 +7,7 @@ import { openOptions, withDatasetOptions } from './dataset-options.ts';
 import { engineOf, withEngineOptions } from './method-options.ts';
 import { quietOption } from './progress.ts';
 import { progressSink } from './progress-sink.ts';
+import { renderShardCommand, withShardOptions } from './render-shard.ts';
 
 export function renderCommand(program: Command): void {
   const cmd = program
@@ -18,11 +19,13 @@ export function renderCommand(program: Command): void {
     .option('--images <names>', 'only these images (comma-separated), e.g. one part of a split job')
     .option('--overwrite', 'replace the output folder if it exists')
     .addOption(quietOption());
-  withEngineOptions(withDatasetOptions(cmd));
+  withShardOptions(withEngineOptions(withDatasetOptions(cmd)));
   cmd.action(async (path: string, opts: Record<string, unknown>) => {
     const manifest = await readManifest(opts.manifest as string);
     const merge = (opts.merge as string | undefined) ?? (manifest.options.merge as string | undefined);
     const dataset = await openDataset(path, { ...openOptions(opts), merge });
+    // A shard of a cluster render (`--shard i/N|auto`): its own folder, resumable; `nucleimix merge` assembles them.
+    if (opts.shard !== undefined) return renderShardCommand(dataset, manifest, opts);
     const names = typeof opts.images === 'string' ? opts.images.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : undefined;
     const result = await renderAugmentation(dataset, manifest, opts.out as string, {
       names,
