@@ -4,6 +4,7 @@ import { augmentDataset, type AugmentResult } from '../augment/driver.ts';
 import { METHODS } from '../augment/methods.ts';
 import { countChangeRows, type AugmentStats } from '../augment/stats.ts';
 import { openDataset } from '../io/open.ts';
+import { runReporter } from '../report/reporter.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
 import { engineOf, methodOf, requestOf, withEngineOptions, withMethodOptions, withRequestOptions } from './method-options.ts';
 import { quietOption } from './progress.ts';
@@ -39,6 +40,7 @@ export function augmentCommand(program: Command): void {
     .argument('<dataset>', 'input dataset folder (never modified)')
     .requiredOption('--out <dir>', 'output folder (must not exist, unless --overwrite)')
     .option('--overwrite', 'replace the output folder if it exists')
+    .option('--no-report', 'do not write the HTML report (report/index.html)')
     .addOption(quietOption());
   withEngineOptions(withMethodOptions(withRequestOptions(withDatasetOptions(cmd))));
   cmd.action(async (path: string, opts: Record<string, unknown>, self: Command) => {
@@ -50,6 +52,7 @@ export function augmentCommand(program: Command): void {
       engine: engineOf(opts),
       overwrite: opts.overwrite === true,
       previews: opts.preview !== false,
+      report: opts.report !== false ? runReporter() : undefined,
       progress: progressSink({ quiet: opts.quiet === true }),
     });
     console.log('');
@@ -57,6 +60,6 @@ export function augmentCommand(program: Command): void {
     console.log('');
     printSummary(result);
     console.log(`time: ${Object.entries(result.timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
-    console.log(`wrote ${shown(result.out)}: the augmented dataset (${dataset.format}, ${method}), manifest.json, stats.json${opts.preview !== false && result.stats.imagesEdited > 0 ? ', preview/' : ''}`);
+    console.log(`wrote ${shown(result.out)}: the augmented dataset (${dataset.format}, ${method}), manifest.json, stats.json${opts.preview !== false && result.stats.imagesEdited > 0 ? ', preview/' : ''}${opts.report !== false ? ', report/index.html' : ''}`);
   });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { augmentDataset } from '../augment/driver.ts';
 import { openDataset } from '../io/open.ts';
+import { runReporter } from '../report/reporter.ts';
 import { printCounts, printSummary, shown } from './augment.ts';
 import { quietOption } from './progress.ts';
 import { progressSink } from './progress-sink.ts';
@@ -29,7 +30,7 @@ export function demoCommand(program: Command): void {
         { rareTypes: [1], k: opts.k, seed: opts.seed, borderMargin: 30 },
         augmentedDir,
         { cache: join(opts.out, 'cache') },
-        { overwrite: true, progress: progressSink({ quiet: opts.quiet }) },
+        { overwrite: true, report: runReporter(), progress: progressSink({ quiet: opts.quiet }) },
       );
       console.log('');
       printCounts(result.stats);
@@ -37,6 +38,7 @@ export function demoCommand(program: Command): void {
       printSummary(result);
       console.log(`sample dataset : ${shown(sampleDir)}`);
       console.log(`augmented copy : ${shown(result.out)}  (manifest.json: what went where; stats.json; preview/: pictures)`);
+      console.log(`report         : ${shown(join(result.out, 'report', 'index.html'))}  (open it in a browser: every insertion before and after)`);
       console.log('next: npx nucleimix augment <your dataset> --rare <type> --k <n> --out <folder>');
     });
 }

@@ -12,6 +12,7 @@ import { mergeCommand } from './merge.ts';
 import { planCommand } from './plan.ts';
 import { realismCommand } from './realism.ts';
 import { renderCommand } from './render.ts';
+import { reportCommand } from './report.ts';
 import { synthCommand } from './synth.ts';
 import { verifyCommand } from './verify.ts';
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   convertCommand(program);
   evalCommand(program);
   realismCommand(program);
+  reportCommand(program);
   demoCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { renderAugmentation } from '../augment/driver.ts';
 import { readManifest } from '../augment/manifest-file.ts';
 import { openDataset } from '../io/open.ts';
+import { runReporter } from '../report/reporter.ts';
 import { printCounts, printSummary, shown } from './augment.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
 import { engineOf, withEngineOptions } from './method-options.ts';
@@ -18,6 +19,7 @@ export function renderCommand(program: Command): void {
     .requiredOption('--out <dir>', 'output folder (must not exist, unless --overwrite)')
     .option('--images <names>', 'only these images (comma-separated), e.g. one part of a split job')
     .option('--overwrite', 'replace the output folder if it exists')
+    .option('--no-report', 'do not write the HTML report (report/index.html)')
     .addOption(quietOption());
   withShardOptions(withEngineOptions(withDatasetOptions(cmd)));
   cmd.action(async (path: string, opts: Record<string, unknown>) => {
@@ -32,6 +34,7 @@ export function renderCommand(program: Command): void {
       engine: engineOf(opts),
       overwrite: opts.overwrite === true,
       previews: opts.preview !== false,
+      report: opts.report !== false ? runReporter() : undefined,
       progress: progressSink({ quiet: opts.quiet === true }),
     });
     printCounts(result.stats);
