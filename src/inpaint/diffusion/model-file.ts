@@ -14,7 +14,8 @@
  *   with x̂₀ = (x_t − √(1−ᾱ_t)·ε_θ(x_t, t))/√ᾱ_t. ONNX exports no autograd, so such a model is
  *   written as a hand-made vector–Jacobian product: the forward, then each layer's adjoint as
  *   forward ops (a Conv's is ConvTranspose with the same weights, a ReLU's a multiply by its
- *   0/1 pattern); scripts/fixtures_diffusion.py exports one for a small convolutional ε model.
+ *   0/1 pattern); scripts/fixtures_diffusion.py exports one for a small convolutional ε model,
+ *   train/denoiser/convert_guided.py --gradient one for a guided-diffusion (ADM) UNet.
  * - Card: `{ format: "nucleimix-denoiser", version: 1, tile: S, conditioning, normalisation:
  *   { scale, offset }, schedule: { kind: "linear", T, betaStart, betaEnd } | { kind: "cosine",
  *   T, s?, maxBeta? }, output: "eps", gradient: null | "<file>.onnx", sha256: "<hex of the ONNX
