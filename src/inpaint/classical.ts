@@ -217,7 +217,8 @@ function unknownBox(mask: Uint8Array, width: number, height: number): { x0: numb
   return count === 0 ? undefined : { x0, y0, x1, y1, count };
 }
 
-function checkJob(job: InpaintJob, index: number): InpaintJob {
+/** Checks a job's shapes (an H×W×3 uint8 image, an H×W mask), naming job `index` in the error; returns it. */
+export function checkJob(job: InpaintJob, index: number): InpaintJob {
   const what = `inpaint job ${index}`;
   if (job === null || typeof job !== 'object') throw new NucleiMixError(`${what}: not an {image, mask} object`);
   const { image, mask } = job;

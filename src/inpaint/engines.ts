@@ -9,6 +9,7 @@ import { NucleiMixError } from '../core/errors.ts';
 import type { OptionTable } from '../core/options.ts';
 import { createClassicalEngine } from './classical.ts';
 import type { InpaintEngine } from './engine.ts';
+import { createExemplarEngine, EXEMPLAR_OPTIONS } from './exemplar.ts';
 import { loadOpenCV } from './opencv.ts';
 
 /** Settings an engine may take; each factory reads the ones it knows and rejects bad values. */
@@ -23,6 +24,12 @@ export interface EngineSettings {
   device?: 'cpu' | 'cuda';
   /** Largest batch a model engine is given. */
   batch?: number;
+  /** Exemplar engine: patch side (odd px), most pyramid levels, iterations per level, search radius (px), texture weight; see exemplar.ts. */
+  patchSize?: number;
+  levels?: number;
+  iterations?: number;
+  searchRadius?: number;
+  textureWeight?: number;
 }
 
 /** The engine and its settings as the command line names them (absent: the method's engine and defaults). */
@@ -32,12 +39,18 @@ export interface EngineOptions extends EngineSettings {
 
 /** Engine options, declared once: the CLI's flags and their checks. */
 export const ENGINE_OPTIONS: OptionTable<EngineOptions> = {
-  inpainter: { flag: '--inpainter <name>', type: 'name', default: undefined, help: "inpainting engine: telea, ns, or a model file (default: the method's; nucleimix and gradmix inpaint)" },
+  inpainter: { flag: '--inpainter <name>', type: 'name', default: undefined, help: "inpainting engine: telea, ns, exemplar, diffusion, or a model file (default: the method's; nucleimix and gradmix inpaint)" },
   radius: { flag: '--radius <px>', type: 'int', min: 1, max: 100, default: undefined, help: 'classical inpainting neighbourhood radius (default: 3 for nucleimix, 5 for gradmix)' },
   teleaDepth: { flag: '--telea-depth <bits>', type: 'int', min: 8, max: 16, default: undefined, help: 'bits Telea runs at, 8 (OpenCV\'s own) or 16 (default)' },
   steps: { flag: '--steps <n>', type: 'int', min: 1, max: 1000, default: undefined, help: 'sampling steps of a diffusion engine' },
   device: { flag: '--device <name>', type: 'choice', choices: ['cpu', 'cuda'], default: undefined, help: 'where a model engine runs (default cpu)' },
   batch: { flag: '--batch <n>', type: 'int', min: 1, default: undefined, help: 'largest batch a model engine is given' },
+  // The exemplar engine's own table, its defaults left to the engine (absent = not given).
+  patchSize: { ...EXEMPLAR_OPTIONS.patchSize, default: undefined, help: `${EXEMPLAR_OPTIONS.patchSize.help} (default ${EXEMPLAR_OPTIONS.patchSize.default})` },
+  levels: { ...EXEMPLAR_OPTIONS.levels, default: undefined, help: `${EXEMPLAR_OPTIONS.levels.help} (default ${EXEMPLAR_OPTIONS.levels.default})` },
+  iterations: { ...EXEMPLAR_OPTIONS.iterations, default: undefined, help: `${EXEMPLAR_OPTIONS.iterations.help} (default ${EXEMPLAR_OPTIONS.iterations.default})` },
+  searchRadius: { ...EXEMPLAR_OPTIONS.searchRadius, default: undefined, help: `${EXEMPLAR_OPTIONS.searchRadius.help} (default ${EXEMPLAR_OPTIONS.searchRadius.default})` },
+  textureWeight: { ...EXEMPLAR_OPTIONS.textureWeight, default: undefined, help: `${EXEMPLAR_OPTIONS.textureWeight.help} (default ${EXEMPLAR_OPTIONS.textureWeight.default})` },
 };
 
 /** Makes an engine from its settings. */
@@ -46,6 +59,7 @@ export type EngineFactory = (settings: EngineSettings) => Promise<InpaintEngine>
 const FACTORIES = new Map<string, EngineFactory>([
   ['telea', async (s) => createClassicalEngine(await loadOpenCV(), 'telea', { radius: s.radius, teleaDepth: s.teleaDepth })],
   ['ns', async (s) => createClassicalEngine(await loadOpenCV(), 'ns', { radius: s.radius })],
+  ['exemplar', async (s) => createExemplarEngine({ patchSize: s.patchSize, levels: s.levels, iterations: s.iterations, searchRadius: s.searchRadius, textureWeight: s.textureWeight })],
 ]);
 
 /**
