@@ -11,7 +11,7 @@ take them (`--image_size 256 --num_channels 256 --learn_sigma True ...`), or `--
 flags.json` holding them as a JSON object. Flags not given take guided-diffusion's defaults
 (script_util.model_and_diffusion_defaults), so give all the checkpoint was trained with.
 
-What it writes (into --out, through temporary files renamed at the end):
+What it writes (into --out, from a staging folder moved in at the end, the card last):
 - `<name>.onnx`: inputs x [B,3,S,S] (x_t in [-1, 1]) and t [B] (the timestep 0..T-1 as a
   float), output eps [B,3,S,S]; with learn_sigma the variance channels are dropped. Opset 13,
   B dynamic. A model over 2 GB (protobuf's limit; ADM-256 is 2.2 GB in float32) keeps its
@@ -303,51 +303,60 @@ def write_json(path, obj):
 
 
 def convert(checkpoint, out_dir, name, cfg, gradient=False, licence_model=None, licence_data=None, force_external=False, batch=2):
-    """The whole conversion; returns the card (a dict). Raises ConversionError for bad input."""
+    """The whole conversion; returns the card (a dict). Raises ConversionError for bad input.
+    Everything is written into a staging folder inside `out_dir` and moved in at the end, the
+    card last, so a failed run leaves no model without its card."""
     state = read_state_dict(checkpoint)
     model = load_model(cfg, state, checkpoint)
     del state
     os.makedirs(out_dir, exist_ok=True)
-    S = cfg.image_size
-    schedule = schedule_card(cfg)
-    t_scale = 1000.0 / cfg.diffusion_steps if cfg.rescale_timesteps else 1.0
-    x = torch.randn(batch, 3, S, S, generator=torch.Generator().manual_seed(0))
-    t = torch.full((batch,), float(schedule['T'] // 2))
-    onnx_path = os.path.join(out_dir, name + '.onnx')
-    external = export_graph(EpsModel(model, t_scale), (x, t), ['x', 't'], 'eps', onnx_path, force_external)
-    grad_file = grad_external = None
-    if gradient:
-        grad_file = name + '-grad.onnx'
-        y = torch.zeros(batch, 3, S, S)
-        mask = torch.ones(batch, 1, S, S)
-        grad_external = export_graph(GradModel(model, alphas_cumprod(schedule), t_scale), (x, t, y, mask), ['x', 't', 'y', 'mask'], 'grad', os.path.join(out_dir, grad_file), force_external)
-    extern = [{'file': f, 'sha256': sha256_file(os.path.join(out_dir, f))} for f in (external, grad_external) if f]
-    card = {
-        'format': 'nucleimix-denoiser',
-        'version': 1,
-        'tile': S,
-        'conditioning': 'none',
-        'normalisation': NORMALISATION,
-        'schedule': schedule,
-        'inputs': ['x', 't'],
-        'output': 'eps',
-        'gradient': grad_file,
-        'parameters': parameter_count(model),
-        'flops': model.flops(),
-        'architecture': {'kind': 'adm', 'source': 'openai/guided-diffusion UNet (Dhariwal & Nichol 2021), converted by train/denoiser/convert_guided.py', 'flags': cfg.as_json(), 'opset': OPSET},
-        'training': {
-            'data': None,
-            'note': 'converted from a guided-diffusion checkpoint; what it was trained on is what its source says',
-            'checkpoint': os.path.basename(checkpoint),
-            'checkpointSha256': sha256_file(checkpoint),
-        },
-        'licence': {'model': licence_model or 'unknown: the terms of the checkpoint\'s source apply', 'trainingData': licence_data or 'unknown: see the checkpoint\'s source'},
-        'sha256': sha256_file(onnx_path),
-    }
-    if extern:
-        card['externalData'] = extern
-    write_json(os.path.join(out_dir, name + '.json'), card)
-    return card
+    stage = tempfile.mkdtemp(dir=out_dir, prefix='.stage-')
+    try:
+        S = cfg.image_size
+        schedule = schedule_card(cfg)
+        t_scale = 1000.0 / cfg.diffusion_steps if cfg.rescale_timesteps else 1.0
+        x = torch.randn(batch, 3, S, S, generator=torch.Generator().manual_seed(0))
+        t = torch.full((batch,), float(schedule['T'] // 2))
+        files = [name + '.onnx']
+        external = export_graph(EpsModel(model, t_scale), (x, t), ['x', 't'], 'eps', os.path.join(stage, files[0]), force_external)
+        grad_file = grad_external = None
+        if gradient:
+            grad_file = name + '-grad.onnx'
+            files.append(grad_file)
+            y = torch.zeros(batch, 3, S, S)
+            mask = torch.ones(batch, 1, S, S)
+            grad_external = export_graph(GradModel(model, alphas_cumprod(schedule), t_scale), (x, t, y, mask), ['x', 't', 'y', 'mask'], 'grad', os.path.join(stage, grad_file), force_external)
+        extern = [f for f in (external, grad_external) if f]
+        card = {
+            'format': 'nucleimix-denoiser',
+            'version': 1,
+            'tile': S,
+            'conditioning': 'none',
+            'normalisation': NORMALISATION,
+            'schedule': schedule,
+            'inputs': ['x', 't'],
+            'output': 'eps',
+            'gradient': grad_file,
+            'parameters': parameter_count(model),
+            'flops': model.flops(),
+            'architecture': {'kind': 'adm', 'source': 'openai/guided-diffusion UNet (Dhariwal & Nichol 2021), converted by train/denoiser/convert_guided.py', 'flags': cfg.as_json(), 'opset': OPSET},
+            'training': {
+                'data': None,
+                'note': 'converted from a guided-diffusion checkpoint; what it was trained on is what its source says',
+                'checkpoint': os.path.basename(checkpoint),
+                'checkpointSha256': sha256_file(checkpoint),
+            },
+            'licence': {'model': licence_model or "unknown: the terms of the checkpoint's source apply", 'trainingData': licence_data or "unknown: see the checkpoint's source"},
+            'sha256': sha256_file(os.path.join(stage, files[0])),
+        }
+        if extern:
+            card['externalData'] = [{'file': f, 'sha256': sha256_file(os.path.join(stage, f))} for f in extern]
+        write_json(os.path.join(stage, name + '.json'), card)
+        for f in extern + files[::-1] + [name + '.json']:
+            os.replace(os.path.join(stage, f), os.path.join(out_dir, f))
+        return card
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def parse_args(argv):
