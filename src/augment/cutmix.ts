@@ -6,8 +6,11 @@
  * Labels inside the rectangle come from the source: source nuclei cut by the rectangle's edge
  * come along clipped, target nuclei under it lose those pixels, and 8-connected pieces of
  * clipped nuclei smaller than `minFragment` pixels are dropped from the labels. So each
- * rectangle adds its rare nucleus but may also bring or remove others: the net change of the
- * rare count can differ from k (reported). The rectangular seam is the point of comparison.
+ * rectangle adds its rare nucleus but may also bring or remove others. k is the net gain of
+ * each rare type, as for every method and as the NucleiMix paper's Table 1 counts it (CoNSeP
+ * 371 + 597 = 968): the planner works out exactly what each rectangle does to the counts and
+ * stops when the gain reaches k (`count: 'net'`); `count: 'rectangles'` pastes k rectangles
+ * instead, whatever they carry. The rectangular seam is the point of comparison.
  *
  * Rectangles pasted into one image never overlap, so every rare nucleus pasted survives whole.
  */
@@ -31,7 +34,12 @@ export interface CutMixOptions {
   boxMargin: number;
   /** 8-connected pieces of clipped nuclei smaller than this many pixels are dropped. */
   minFragment: number;
+  /** What k counts: `net`, the gain of each rare type (rectangles carry and cover neighbours); `rectangles`, the rectangles pasted. */
+  count: CutMixCount;
 }
+
+export type CutMixCount = 'net' | 'rectangles';
+export const CUTMIX_COUNTS: readonly CutMixCount[] = ['net', 'rectangles'];
 
 
 /** Random places tried per insertion before the rare type is given up as full. */
@@ -39,25 +47,137 @@ const TRIES = 200;
 
 type Rect = [number, number, number, number];
 
-/** One pasted rectangle. `donor.rect` in the source image, `target.rect` where it went (same size). */
+/**
+ * One pasted rectangle. `donor.rect` in the source image, `target.rect` where it went (same
+ * size); `gain`: the change it makes to the count of each rare type (nonzero ones; the donor's
+ * type at least +1 unless it covers one of its own kind).
+ */
 export interface CutMixInsertion extends InsertionBase {
   target: { image: string; kind: 'rectangle'; x: number; y: number; rect: Rect };
   donor: { image: string; id: number; type: number; rect: Rect };
+  gain: Record<number, number>;
 }
 
 /**
- * Plans k rectangles per rare type (pure): a uniformly drawn donor among the type's nuclei
- * whose centre is `margin` px from its border, its box grown by `boxMargin` and clipped to its
- * image; a uniformly drawn target image; a uniformly drawn place there that keeps the pasted
- * rare nucleus's centre `margin` px from the border and overlaps no earlier rectangle.
+ * True when some 8-connected piece of the pixels of `mask` (bw×bh, row-major) that `keep`
+ * accepts has at least `minArea` pixels — what {@link dropSmallFragments} leaves of an
+ * instance (for `minArea` ≤ 1 it drops nothing: any pixel kept is enough).
  */
-export function planCutMix(index: DatasetIndex, rareTypes: readonly number[], k: number, margin: number, rng: Rng, options: CutMixOptions): CutMixInsertion[] {
+function survives(mask: Uint8Array, bw: number, bh: number, keep: (x: number, y: number) => boolean, minArea: number): boolean {
+  const seen = new Uint8Array(bw * bh);
+  const stack: number[] = [];
+  for (let p0 = 0; p0 < mask.length; p0++) {
+    if (!mask[p0] || seen[p0] || !keep(p0 % bw, (p0 / bw) | 0)) continue;
+    if (minArea <= 1) return true;
+    let size = 0;
+    seen[p0] = 1;
+    stack.push(p0);
+    while (stack.length > 0) {
+      const q = stack.pop()!;
+      size++;
+      const qx = q % bw;
+      const qy = (q - qx) / bw;
+      for (let dy = -1; dy <= 1; dy++) {
+        const ny = qy + dy;
+        if (ny < 0 || ny >= bh) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const nx = qx + dx;
+          const n = ny * bw + nx;
+          if ((dx === 0 && dy === 0) || nx < 0 || nx >= bw || !mask[n] || seen[n] || !keep(nx, ny)) continue;
+          seen[n] = 1;
+          stack.push(n);
+        }
+      }
+    }
+    if (size >= minArea) return true;
+  }
+  return false;
+}
+
+function overlaps(a: Rect | readonly number[], b: Rect | readonly number[]): boolean {
+  return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+}
+
+/**
+ * What rectangles do to the counts, worked out from the index exactly as {@link renderCutMix}
+ * will label them: a source nucleus in the rectangle comes along whole, or clipped and kept
+ * when a piece of it inside the rectangle reaches `minFragment`; a target nucleus under
+ * rectangles keeps what lies outside all of them, and survives when a piece of that does.
+ */
+class CountLedger {
+  private readonly rects: Rect[][];
+  /** Per image: indices of target nuclei (in `nuclei` order) gone under its rectangles. */
+  private readonly gone: Set<number>[];
+
+  constructor(private readonly index: DatasetIndex, private readonly minFragment: number) {
+    this.rects = index.images.map(() => []);
+    this.gone = index.images.map(() => new Set());
+  }
+
+  /** Change of each type's count (nonzero entries) if `src` (source rectangle of image `s`) went to `dst` in image `t`. */
+  effect(s: number, src: Rect, t: number, dst: Rect): Map<number, number> {
+    const delta = new Map<number, number>();
+    const bump = (type: number, n: number): void => {
+      const v = (delta.get(type) ?? 0) + n;
+      if (v === 0) delta.delete(type);
+      else delta.set(type, v);
+    };
+    for (const n of this.index.images[s].nuclei) {
+      if (!overlaps(n.bbox, src)) continue;
+      const [x0, y0, x1, y1] = n.bbox;
+      const whole = x0 >= src[0] && y0 >= src[1] && x1 <= src[2] && y1 <= src[3];
+      const inside = (x: number, y: number): boolean => x + x0 >= src[0] && x + x0 < src[2] && y + y0 >= src[1] && y + y0 < src[3];
+      if (whole || survives(n.mask, x1 - x0, y1 - y0, inside, this.minFragment)) bump(n.type, 1);
+    }
+    const rects = [...this.rects[t], dst];
+    this.index.images[t].nuclei.forEach((n, i) => {
+      if (this.gone[t].has(i) || !overlaps(n.bbox, dst)) return;
+      if (!this.alive(n.bbox, n.mask, rects)) bump(n.type, -1);
+    });
+    return delta;
+  }
+
+  /** Books `dst` into image `t`. */
+  commit(t: number, dst: Rect): void {
+    this.rects[t].push(dst);
+    this.index.images[t].nuclei.forEach((n, i) => {
+      if (!this.gone[t].has(i) && overlaps(n.bbox, dst) && !this.alive(n.bbox, n.mask, this.rects[t])) this.gone[t].add(i);
+    });
+  }
+
+  private alive(bbox: readonly number[], mask: Uint8Array, rects: readonly Rect[]): boolean {
+    const [x0, y0, x1, y1] = bbox;
+    const near = rects.filter((r) => overlaps(r, bbox));
+    const outside = (x: number, y: number): boolean => near.every((r) => x + x0 < r[0] || x + x0 >= r[2] || y + y0 < r[1] || y + y0 >= r[3]);
+    let covered = false;
+    const bw = x1 - x0;
+    for (let p = 0; p < mask.length && !covered; p++) if (mask[p] && !outside(p % bw, (p / bw) | 0)) covered = true;
+    // An uncovered nucleus is left as it is; a covered one is what dropSmallFragments leaves of it.
+    return !covered || survives(mask, bw, y1 - y0, outside, this.minFragment);
+  }
+}
+
+/**
+ * Plans the rectangles (pure): a uniformly drawn donor among the type's nuclei whose centre is
+ * `margin` px from its border, its box grown by `boxMargin` and clipped to its image; a
+ * uniformly drawn target image; a uniformly drawn place there that keeps the pasted rare
+ * nucleus's centre `margin` px from the border and overlaps no earlier rectangle.
+ *
+ * With `count: 'net'` (default) each rare type takes rectangles until its net gain reaches k:
+ * a rectangle is kept only when it raises the type's count, lowers no rare type's count, and
+ * takes no rare type past k; with `count: 'rectangles'`, k rectangles per type whatever they
+ * do. Either way each records its `gain`.
+ */
+export function planCutMix(index: DatasetIndex, rareTypes: readonly number[], k: number, margin: number, rng: Rng, options: Pick<CutMixOptions, 'boxMargin' | 'minFragment'> & { count?: CutMixCount }): CutMixInsertion[] {
   const { images } = index;
   const taken: Rect[][] = images.map(() => []);
   const out: CutMixInsertion[] = [];
+  const net = (options.count ?? 'net') === 'net';
+  const ledger = new CountLedger(index, options.minFragment);
+  const gained = new Map(rareTypes.map((t) => [t, 0]));
   for (const type of rareTypes) {
     const donors = donorsOf(index, type, margin);
-    for (let n = 0; n < k; n++) {
+    for (let n = 0; net ? gained.get(type)! < k : n < k; n++) {
       let placed = false;
       for (let attempt = 0; attempt < TRIES && !placed; attempt++) {
         const d = donors[rng.int(donors.length)];
@@ -76,12 +196,19 @@ export function planCutMix(index: DatasetIndex, rareTypes: readonly number[], k:
         const placedRect: Rect = [tx, ty, tx + w, ty + h];
         if (!insideBorder(cx, cy, dst.width, dst.height, margin)) continue;
         if (taken[t].some((r) => r[0] < placedRect[2] && placedRect[0] < r[2] && r[1] < placedRect[3] && placedRect[1] < r[3])) continue;
+        const effect = ledger.effect(d.image, rect, t, placedRect);
+        const gain: Record<number, number> = {};
+        for (const u of rareTypes) if (effect.has(u)) gain[u] = effect.get(u)!;
+        if (net && !((gain[type] ?? 0) >= 1 && rareTypes.every((u) => (gain[u] ?? 0) >= 0 && gained.get(u)! + (gain[u] ?? 0) <= k))) continue;
         taken[t].push(placedRect);
+        ledger.commit(t, placedRect);
+        for (const u of rareTypes) gained.set(u, gained.get(u)! + (gain[u] ?? 0));
         out.push({
           index: out.length,
           rareType: type,
           target: { image: dst.name, kind: 'rectangle', x: cx, y: cy, rect: placedRect },
           donor: { image: src.name, id: d.id, type, rect },
+          gain,
         });
         placed = true;
       }
@@ -271,6 +398,7 @@ function bump(counts: Record<number, number>, key: number, n = 1): void {
 export const CUTMIX_OPTIONS: OptionTable<CutMixOptions> = {
   boxMargin: { flag: '--box-margin <px>', type: 'int', min: 0, default: 4, help: "cutmix: pixels added to each side of the rare nucleus's box" },
   minFragment: { flag: '--min-fragment <px>', type: 'int', min: 0, default: 10, help: 'cutmix: drop pieces of clipped nuclei smaller than this' },
+  count: { flag: '--count <what>', type: 'choice', choices: CUTMIX_COUNTS, default: 'net', help: "cutmix: what k counts: 'net', the net gain of each rare type (rectangles carry rare neighbours and cover others), or 'rectangles'" },
 };
 
 export const CUTMIX: AugmentMethod<CutMixOptions, CutMixInsertion> = {
@@ -288,6 +416,8 @@ export const CUTMIX: AugmentMethod<CutMixOptions, CutMixInsertion> = {
   checkInsertion(ins) {
     const isRect = (r: unknown): boolean => Array.isArray(r) && r.length === 4 && r.every((v) => Number.isInteger(v));
     if (ins.target.kind !== 'rectangle' || !isRect(ins.target.rect) || !isRect(ins.donor.rect)) throw new NucleiMixError('needs target kind rectangle and integer target.rect and donor.rect [x0, y0, x1, y1]');
+    const gain = ins.gain as unknown;
+    if (gain !== undefined && (typeof gain !== 'object' || gain === null || !Object.values(gain).every((v) => Number.isInteger(v)))) throw new NucleiMixError('gain must map rare types to integer count changes');
   },
   async render(sample, insertions, input) {
     const r = await renderCutMix(sample, insertions, input.donor, input.options.minFragment);
@@ -312,10 +442,11 @@ export const CUTMIX: AugmentMethod<CutMixOptions, CutMixInsertion> = {
     const net = summary.netRareChange as Record<number, number>;
     const carried = summary.carried as Record<number, number>;
     const covered = summary.covered as Record<number, number>;
+    const counted = manifest.options.count === 'rectangles' ? `k = ${manifest.k} counted rectangles (--count rectangles)` : `k = ${manifest.k} is the net gain (--count net)`;
     return manifest.rareTypes.map((t) => {
       const n = manifest.insertions.filter((ins) => ins.rareType === t).length;
       const change = net[t];
-      return `type ${t}: ${n} rectangles, net change ${change >= 0 ? '+' : ''}${change} (they also brought ${carried[t] ?? 0} other type-${t} nuclei along and cut into ${covered[t] ?? 0})`;
+      return `type ${t}: ${n} rectangles, net change ${change >= 0 ? '+' : ''}${change}; ${counted} (they also brought ${carried[t] ?? 0} other type-${t} nuclei along and cut into ${covered[t] ?? 0})`;
     });
   },
 };

@@ -22,7 +22,7 @@ import { renderGradMix, type GradMixInsertion } from './gradmix-render.ts';
 import type { AugmentMethod } from './method.ts';
 import { insideBorder, type DatasetIndex, type NucleusRecord } from './nuclei-index.ts';
 import { checkOffset } from './paste.ts';
-import { indexPhase } from './request.ts';
+import { indexPhase, replaceableTypes } from './request.ts';
 
 export type { GradMixInsertion } from './gradmix-render.ts';
 
@@ -224,7 +224,8 @@ export const GRADMIX: AugmentMethod<GradMixOptions, GradMixInsertion> = {
     const { index, seconds } = await indexPhase(input);
     const t0 = performance.now();
     const { request } = input;
-    const plan = planGradMix(index, request.rareTypes, request.majorTypes, request.k, request.borderMargin, createRng(request.seed).fork('gradmix'), options);
+    const majors = replaceableTypes(request, input.dataset.classes.map((c) => c.id));
+    const plan = planGradMix(index, request.rareTypes, majors, request.k, request.borderMargin, createRng(request.seed).fork('gradmix'), options);
     let eligible = 0;
     let picked = 0;
     for (const [name, n] of plan.eligible) {

@@ -28,6 +28,11 @@ export interface InsertionBase {
   };
   /** The rare nucleus copied: its image, id as read, and type in the output's class space. */
   donor: { image: string; id: number; type: number };
+  /**
+   * The change the insertion was planned to make to each rare type's count, when it is not
+   * simply +1 of `rareType` (CutMix's rectangles carry and cover neighbours).
+   */
+  gain?: Record<number, number>;
 }
 
 // NucleiMix's own records are made by its planner (src/sampling/insertion.ts); they have every field of InsertionBase.

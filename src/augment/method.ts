@@ -29,8 +29,16 @@ export interface AugmentRequest {
   seed: number;
   /** Minimum distance of donor and target centres from the image border, px (official: 30). */
   borderMargin: number;
-  /** Types that may be replaced (NucleiMix, GradMix); absent: every non-rare type. */
+  /** Types that may be replaced (NucleiMix, GradMix); absent: every non-rare type not protected. */
   majorTypes?: number[];
+  /** Types never replaced (NucleiMix, GradMix): taken out of the majors. */
+  protectTypes?: number[];
+  /**
+   * Warn when a non-rare class loses more than this share of its nuclei (replaced, or covered
+   * by new ones); default 0.1 (`DEFAULT_WARN_LOSS` in request.ts). Shapes no plan, only the
+   * run's remarks.
+   */
+  warnLoss?: number;
 }
 
 /** What planning sees. */

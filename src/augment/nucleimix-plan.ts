@@ -15,7 +15,7 @@ import { fitStandardiser, standardise } from '../features/standardise.ts';
 import { fileHash } from '../io/file-hashes.ts';
 import type { CentreRemoval } from '../sampling/context.ts';
 import { extractContextFeatures } from '../sampling/extract.ts';
-import { cacheKey, readFeatureCache, writeFeatureCache, type CachedFeatures } from '../sampling/feature-cache.ts';
+import { combinedKey, imageKey, mergeNuclei, readImageEntry, sampleHash, writeImageEntry, type CachedFeatures, type ImageEntry } from '../sampling/feature-cache.ts';
 import { fitGmm, logLikelihood, selectByBic, type CovarianceType } from '../sampling/gmm.ts';
 import { backgroundLocations, DEFAULT_BACKGROUND, nucleusLocations, type Location } from '../sampling/locations.ts';
 import { fitPca, project } from '../sampling/pca.ts';
@@ -23,6 +23,7 @@ import { DEFAULT_PLAN, planInsertions, type RareTypeModel } from '../sampling/pl
 import type { Insertion } from './manifest.ts';
 import type { MethodPlan, PlanInput } from './method.ts';
 import { insideBorder } from './nuclei-index.ts';
+import { replaceableTypes } from './request.ts';
 
 /** NucleiMix's own options (the request's rare types, k, seed, margin and majors come apart). */
 export interface NucleiMixOptions {
@@ -44,6 +45,8 @@ export interface NucleiMixOptions {
   sizeWeight: number;
   /** The most pixels of a replaced nucleus its donor may leave uncovered (absent: no bound); see `PlanOptions.maxLeftover`. */
   maxLeftover?: number;
+  /** The most times one donor may go into one image (absent: no cap); see `PlanOptions.maxDonorUses`. */
+  maxDonorUses?: number;
   /** Threads for feature extraction (0: none). */
   workers: number;
   /** The feature cache folder, read and written; `none`: no cache; absent: {@link defaultCacheDir}. */
@@ -66,7 +69,8 @@ const BACKGROUND_SEED = 0;
 
 /** What planning found besides the insertions: the features (for callers that keep them) and whether the cache had them. */
 export interface NucleiMixPlan extends MethodPlan<Insertion> {
-  cache: { key: string; hit: boolean; dir: string | undefined };
+  /** `hit`: nothing was extracted; `extracted`: images whose features (some or all) were extracted. */
+  cache: { key: string; hit: boolean; dir: string | undefined; extracted: number };
   features: CachedFeatures;
 }
 
@@ -75,80 +79,137 @@ function awayFromBorder(loc: Location, size: [number, number], margin: number): 
 }
 
 /**
- * NucleiMix planning: locations → context features (cached) → per rare type: standardise,
- * PCA fitted on that type's rare nuclei, Gaussian mixture, log-likelihood of every candidate
- * → draws. `inputs` are the dataset's file hashes (the cache key's data part).
+ * NucleiMix planning: locations → context features (cached per image) → per rare type:
+ * standardise, PCA fitted on that type's rare nuclei, Gaussian mixture, log-likelihood of
+ * every candidate → draws. With k = 0 nothing is inserted, so nothing is read or extracted.
  */
-export async function planNucleiMix(input: PlanInput, options: NucleiMixOptions, inputs: Readonly<Record<string, string>>): Promise<NucleiMixPlan> {
+export async function planNucleiMix(input: PlanInput, options: NucleiMixOptions): Promise<NucleiMixPlan> {
   const { dataset, open, request, progress } = input;
   const timings: Record<string, number> = {};
   const classIds = dataset.classes.map((c) => c.id);
   if (options.encoderSize !== undefined && options.encoder === undefined) throw new NucleiMixError('--encoder-size applies to an --encoder model');
   const encoderOptions = options.encoderSize !== undefined ? { size: options.encoderSize } : {};
   const cacheDir = options.cache === 'none' ? undefined : resolve(options.cache ?? defaultCacheDir());
-
-  // Locations, sizes and counts (one pass over the dataset).
-  let t0 = performance.now();
   const encoder = options.encoder === undefined ? undefined : await encoderIdentity(options.encoder, encoderOptions);
-  const settings = {
-    descriptor: encoder === undefined ? DESCRIPTOR_VERSION : ENCODER_DESCRIPTOR_VERSION,
-    removal: options.removal,
-    rareTypes: request.rareTypes,
-    majorTypes: request.majorTypes ?? null,
+  const descriptor = encoder === undefined ? DESCRIPTOR_VERSION : ENCODER_DESCRIPTOR_VERSION;
+  const recorded = {
     backgroundSeed: BACKGROUND_SEED,
     background: DEFAULT_BACKGROUND,
-    open,
+    descriptor,
+    ...(encoder !== undefined ? { encoder: { file: basename(encoder.path), sha256: encoder.sha256, ...(encoder.options.size !== undefined ? { size: encoder.options.size } : {}), mean: encoder.options.mean, std: encoder.options.std } } : {}),
+  };
+  if (request.k === 0) {
+    return { insertions: [], recorded, planning: {}, timings, cache: { key: '', hit: true, dir: cacheDir, extracted: 0 }, features: { key: '', byImage: [], features: [], cols: 0 } };
+  }
+  const majors = replaceableTypes(request, classIds);
+  // What an image's features depend on besides the image itself (see feature-cache.ts).
+  const settings = {
+    descriptor,
+    removal: options.removal,
+    types: classIds,
+    backgroundSeed: BACKGROUND_SEED,
+    background: DEFAULT_BACKGROUND,
     // The model by content (a renamed copy hits the cache, a retrained one does not).
     ...(encoder !== undefined ? { encoder: { sha256: encoder.sha256, size: encoder.options.size ?? null, mean: encoder.options.mean, std: encoder.options.std } } : {}),
   };
-  const key = cacheKey(inputs, settings);
-  const cached = cacheDir === undefined ? undefined : await readFeatureCache(cacheDir, key);
+
   // Load the model once here, before the long passes, so an unusable one fails at once; it also gives the feature length.
   let cols = contextFeatureCount(classIds.length);
-  if (encoder !== undefined && cached === undefined) {
+  if (encoder !== undefined) {
     const probe = await createOnnxEncoder(encoder.path, encoder.options);
     cols = encoderFeatureCount(probe.dims);
     await probe.release();
   }
+
+  // Locations, sizes and counts (one pass over the dataset), and what each image's cache entry lacks.
+  let t0 = performance.now();
   const sizes = new Map<string, [number, number]>();
   const counts: Record<number, number> = {};
   for (const c of classIds) counts[c] = 0;
-  let byImage: { image: string; locations: Location[] }[] = [];
+  const images: { image: string; nuclei: Location[]; entry: ImageEntry; missing: Location[]; cached: boolean }[] = [];
   progress.phase('locations', dataset.names.length);
   const bgRng = createRng(BACKGROUND_SEED);
   for (const name of dataset.names) {
     const sample = await dataset.read(name);
     sizes.set(name, [sample.image.width, sample.image.height]);
     for (const t of sample.labels.types) counts[t] = (counts[t] ?? 0) + 1;
-    if (cached === undefined) {
-      const nuclei = nucleusLocations(name, sample.labels, request.rareTypes, request.majorTypes);
-      const bg = backgroundLocations(name, sample.image, sample.labels, bgRng.fork(name), DEFAULT_BACKGROUND);
-      byImage.push({ image: name, locations: [...nuclei, ...bg] });
-    }
+    const key = imageKey(name, sampleHash(sample), settings);
+    const found = cacheDir === undefined ? undefined : await readImageEntry(cacheDir, key);
+    const entry: ImageEntry =
+      found !== undefined && found.image === name && found.cols === cols
+        ? found
+        : { key, image: name, cols, ids: [], nucleusRows: new Float64Array(0), background: backgroundLocations(name, sample.image, sample.labels, bgRng.fork(name), DEFAULT_BACKGROUND), backgroundRows: new Float64Array(0) };
+    const cached = entry === found;
+    const nuclei = nucleusLocations(name, sample.labels, request.rareTypes, majors);
+    const have = new Set(entry.ids);
+    const missing = nuclei.filter((l) => !have.has(l.id!));
+    // A new entry describes its nuclei and then its background points, in one list (the order rows have always had).
+    images.push({ image: name, nuclei, entry, missing: cached ? missing : [...missing, ...entry.background], cached });
     progress.tick(name);
   }
   progress.done();
   timings.locations = (performance.now() - t0) / 1000;
 
-  // Features.
+  // Features of what the cache lacks, each image's entry written as soon as it is done.
   t0 = performance.now();
-  let features: CachedFeatures;
-  if (cached !== undefined) {
-    features = cached;
-    byImage = cached.byImage;
-  } else {
-    progress.phase('features', byImage.length);
-    const rows = await extractContextFeatures(dataset, open, byImage, {
-      types: classIds,
-      removal: options.removal,
-      ...(encoder !== undefined ? { encoder: { path: encoder.path, options: encoder.options } } : {}),
-      workers: options.workers,
-      onImage: (name) => progress.tick(name),
-    });
+  const todo = images.filter((im) => im.missing.length > 0 || !im.cached);
+  if (todo.length > 0) {
+    const writes: Promise<void>[] = [];
+    const slot = new Map(todo.map((im) => [im.image, im]));
+    const finish = (name: string, rows: Float64Array): void => {
+      const im = slot.get(name)!;
+      const nucleusRows = new Map<number, Float64Array>();
+      let r = 0;
+      for (const loc of im.missing) {
+        if (loc.kind !== 'background') nucleusRows.set(loc.id!, rows.subarray(r * cols, (r + 1) * cols));
+        r++;
+      }
+      const entry = mergeNuclei(im.entry, nucleusRows);
+      if (!im.cached) entry.backgroundRows = rows.slice((r - im.entry.background.length) * cols, r * cols);
+      im.entry = entry;
+      if (cacheDir !== undefined) writes.push(writeImageEntry(cacheDir, entry));
+    };
+    progress.phase('features', todo.length);
+    try {
+      await extractContextFeatures(
+        dataset,
+        open,
+        todo.map((im) => ({ image: im.image, locations: im.missing })),
+        {
+          types: classIds,
+          removal: options.removal,
+          ...(encoder !== undefined ? { encoder: { path: encoder.path, options: encoder.options } } : {}),
+          workers: options.workers,
+          onImage: (name, rows) => {
+            finish(name, rows);
+            progress.tick(name);
+          },
+        },
+      );
+    } finally {
+      // What was extracted stays cached even when a later image fails.
+      await Promise.allSettled(writes);
+    }
     progress.done();
-    features = { key, byImage, features: rows, cols };
-    if (cacheDir !== undefined) await writeFeatureCache(cacheDir, features);
+    await Promise.all(writes);
   }
+  // Every image's rows in the order of its locations: its rare and major nuclei (id order), then its background points.
+  const byImage: { image: string; locations: Location[] }[] = [];
+  const rowsByImage: Float64Array[] = [];
+  for (const im of images) {
+    const { entry } = im;
+    const at = new Map(entry.ids.map((id, i) => [id, i]));
+    const rows = new Float64Array((im.nuclei.length + entry.background.length) * cols);
+    im.nuclei.forEach((loc, i) => {
+      const j = at.get(loc.id!)!;
+      rows.set(entry.nucleusRows.subarray(j * cols, (j + 1) * cols), i * cols);
+    });
+    rows.set(entry.backgroundRows, im.nuclei.length * cols);
+    byImage.push({ image: im.image, locations: [...im.nuclei, ...entry.background] });
+    rowsByImage.push(rows);
+  }
+  const key = combinedKey(images.map((im) => im.entry.key));
+  const features: CachedFeatures = { key, byImage, features: rowsByImage, cols };
   timings.features = (performance.now() - t0) / 1000;
 
   // One matrix of every location, standardised over all of them.
@@ -198,6 +259,7 @@ export async function planNucleiMix(input: PlanInput, options: NucleiMixOptions,
     usagePenalty: DEFAULT_PLAN.usagePenalty,
     sizeWeight: options.sizeWeight,
     maxLeftover: options.maxLeftover ?? Infinity,
+    maxDonorUses: options.maxDonorUses ?? Infinity,
   });
   timings.plan = (performance.now() - t0) / 1000;
 
@@ -205,15 +267,10 @@ export async function planNucleiMix(input: PlanInput, options: NucleiMixOptions,
   for (const loc of all) kinds[loc.kind]++;
   return {
     insertions: report.insertions,
-    recorded: {
-      backgroundSeed: BACKGROUND_SEED,
-      background: DEFAULT_BACKGROUND,
-      descriptor: settings.descriptor,
-      ...(encoder !== undefined ? { encoder: { file: basename(encoder.path), sha256: encoder.sha256, ...(encoder.options.size !== undefined ? { size: encoder.options.size } : {}), mean: encoder.options.mean, std: encoder.options.std } } : {}),
-    },
+    recorded,
     planning: { locations: kinds, rejected: report.rejected },
     timings,
-    cache: { key, hit: cached !== undefined, dir: cacheDir },
+    cache: { key, hit: todo.length === 0, dir: cacheDir, extracted: todo.length },
     features,
   };
 }

@@ -5,7 +5,6 @@
  */
 import { NucleiMixError } from '../core/errors.ts';
 import type { OptionTable } from '../core/options.ts';
-import { datasetFileHashes } from '../io/file-hashes.ts';
 import { CENTRE_REMOVALS } from '../sampling/context.ts';
 import { DEFAULT_PLAN } from '../sampling/plan.ts';
 import { cutDonor } from './donor.ts';
@@ -13,6 +12,7 @@ import type { Insertion } from './manifest.ts';
 import type { AugmentMethod } from './method.ts';
 import { planNucleiMix, type NucleiMixOptions } from './nucleimix-plan.ts';
 import { renderProgressive } from './progressive.ts';
+import { DONOR_REUSE_WARNING } from './request.ts';
 
 export type { NucleiMixOptions } from './nucleimix-plan.ts';
 
@@ -32,6 +32,7 @@ export const NUCLEIMIX_OPTIONS: OptionTable<NucleiMixOptions> = {
   temperature: { flag: '--temperature <T>', type: 'number', above: 0, default: DEFAULT_PLAN.temperature, help: 'softmax temperature of the target draw' },
   sizeWeight: { flag: '--size-weight <λ>', type: 'number', min: 0, default: 0, help: "weight of size similarity in the donor draw for copy-and-replace, p ∝ exp(−w·d − λ·|ln(a_donor/a_target)|) (0: the paper's rule)" },
   maxLeftover: { flag: '--max-leftover <px>', type: 'int', min: 0, default: undefined, help: 'most pixels of a replaced nucleus its donor may leave uncovered (default: no bound)' },
+  maxDonorUses: { flag: '--max-donor-uses <n>', type: 'int', min: 1, default: undefined, help: `most times one donor may go into one image (default: no cap, the paper's rule; runs warn above ${DONOR_REUSE_WARNING})` },
   workers: { flag: '--workers <n>', type: 'int', min: 0, default: 2, recorded: false, help: 'threads for feature extraction (0: none)' },
   cache: { flag: '--cache <dir>', type: 'path', default: undefined, recorded: false, help: "feature cache folder, or 'none' (default: $NUCLEIMIX_CACHE, else ~/.cache/nucleimix)" },
 };
@@ -46,7 +47,7 @@ export const NUCLEIMIX: AugmentMethod<NucleiMixOptions, Insertion> = {
   targetKinds: ['major', 'background'],
   engine: { name: 'telea', radius: 3 },
   async plan(input, options) {
-    return planNucleiMix(input, options, await datasetFileHashes(input.dataset.root));
+    return planNucleiMix(input, options);
   },
   checkInsertion(ins) {
     const t = ins.target;

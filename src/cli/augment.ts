@@ -47,7 +47,7 @@ export function augmentCommand(program: Command): void {
     const { method, options } = methodOf(self, opts);
     const open = openOptions(opts);
     const dataset = await openDataset(path, open);
-    const result = await augmentDataset(dataset, method, requestOf(opts), opts.out as string, options, {
+    const result = await augmentDataset(dataset, method, requestOf(opts, dataset.classes), opts.out as string, options, {
       open,
       engine: engineOf(opts),
       overwrite: opts.overwrite === true,

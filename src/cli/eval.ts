@@ -23,12 +23,18 @@ interface EvalOptions {
   quiet?: boolean;
 }
 
-/** Parses `--types 1,2,3`: distinct non-negative integers, in the order given. */
-export function parseTypeList(text: string): number[] {
+/**
+ * Parses `--types 1,2,3` (or class names, `inflammatory,3`, matched case-insensitively in
+ * `classes`): distinct non-negative type ids, in the order given.
+ */
+export function parseTypeList(text: string, classes: ClassList = []): number[] {
   const parts = text.split(',').map((s) => s.trim());
-  const types = parts.map((s) => (/^\d+$/.test(s) ? Number(s) : NaN));
+  const types = parts.map((s) => (/^\d+$/.test(s) ? Number(s) : classes.find((c) => c.name.toLowerCase() === s.toLowerCase())?.id ?? NaN));
   const bad = parts.filter((_, i) => !Number.isSafeInteger(types[i]));
-  if (parts.length === 0 || bad.length > 0) throw new NucleiMixError(`--types takes a comma-separated list of type ids (e.g. 1,2,3); cannot read ${bad.map((b) => `'${b}'`).join(', ') || "''"}`);
+  if (parts.length === 0 || bad.length > 0) {
+    const names = classes.length > 0 ? ` or class names (${classes.map((c) => `${c.id} ${c.name}`).join(', ')})` : '';
+    throw new NucleiMixError(`--types takes a comma-separated list of type ids (e.g. 1,2,3)${names}; cannot read ${bad.map((b) => `'${b}'`).join(', ') || "''"}`);
+  }
   if (new Set(types).size !== types.length) throw new NucleiMixError(`--types lists a type twice: ${text}`);
   return types;
 }
@@ -74,7 +80,7 @@ export function evalCommand(program: Command): void {
     .description("score predictions against ground truth with HoVer-Net's metrics (Dice, AJI, DQ, SQ, PQ, AJI+, F_d, Acc, F_t) and PanNuke's mPQ")
     .requiredOption('--true <dataset>', 'ground-truth dataset folder')
     .requiredOption('--pred <dataset>', 'predicted dataset folder (any format nucleimix reads; images matched by name)')
-    .option('--types <list>', 'comma-separated type ids for F_t and mPQ (default: the types in the ground truth)')
+    .option('--types <list>', 'comma-separated type ids or class names for F_t and mPQ (default: the types in the ground truth)')
     .option('--json <file>', 'also write the scores as JSON (full precision)')
     .option('--csv <file>', 'also write the per-image scores as CSV (full precision)')
     .addOption(new Option('--format <name>', 'format of the ground truth (and of the predictions unless --pred-format); detected when omitted').choices(FORMAT_NAMES))
@@ -84,8 +90,8 @@ export function evalCommand(program: Command): void {
     .addOption(new Option('--pred-merge <preset>', "merge the predictions' raw types (when they use the raw classes too)").choices(Object.keys(CLASS_MERGES)))
     .addOption(quietOption())
     .action(async (opts: EvalOptions) => {
-      const types = opts.types === undefined ? undefined : parseTypeList(opts.types);
       const truth = await openDataset(opts.true, { format: opts.format, classes: opts.classes, merge: opts.merge });
+      const types = opts.types === undefined ? undefined : parseTypeList(opts.types, truth.classes);
       const pred = await openDataset(opts.pred, { format: opts.predFormat ?? opts.format, merge: opts.predMerge, labelsOnly: true });
       const bar = progress('evaluating', truth.names.length, { quiet: opts.quiet });
       const result = await evaluate(truth, pred, { types, onImage: (name) => bar.tick(name) });

@@ -4,7 +4,8 @@
  * types; checking and defaults are the library's.
  */
 import { Option, type Command } from 'commander';
-import type { OptionTable } from '../core/options.ts';
+import { flagName, resolveTypeNames, type OptionSpec, type OptionTable, type TypeToken } from '../core/options.ts';
+import type { ClassList } from '../core/classes.ts';
 import type { AugmentRequest, MethodName } from '../augment/method.ts';
 import { METHOD_NAMES, METHODS, type MethodOptions } from '../augment/methods.ts';
 import { REQUEST_OPTIONS } from '../augment/request.ts';
@@ -22,7 +23,7 @@ export function withMethodOptions(cmd: Command): Command {
   return cmd;
 }
 
-/** The request's flags (`--rare`, `--k`, `--seed`, `--margin`, `--major`). */
+/** The request's flags (`--rare`, `--k`, `--seed`, `--margin`, `--major`, `--protect`, `--warn-loss`). */
 export function withRequestOptions(cmd: Command): Command {
   return addTableOptions(cmd, REQUEST_OPTIONS);
 }
@@ -33,9 +34,13 @@ export function withEngineOptions(cmd: Command, previews = true): Command {
   return previews ? cmd.option('--no-preview', 'do not write the preview pictures') : cmd;
 }
 
-/** The request the flags give. */
-export function requestOf(opts: Record<string, unknown>): AugmentRequest {
-  return valuesOf(REQUEST_OPTIONS, opts) as AugmentRequest;
+/** The request the flags give, class names in type lists (`--rare other`) looked up in `classes`. */
+export function requestOf(opts: Record<string, unknown>, classes: ClassList): AugmentRequest {
+  const values = valuesOf(REQUEST_OPTIONS, opts) as Record<string, unknown>;
+  for (const [key, spec] of Object.entries(REQUEST_OPTIONS) as [string, OptionSpec<unknown>][]) {
+    if (spec.type === 'types' && Array.isArray(values[key])) values[key] = resolveTypeNames(flagName(spec), values[key] as TypeToken[], classes);
+  }
+  return values as unknown as AugmentRequest;
 }
 
 /** The chosen method and its own options from the flags; a flag of another method is an error. */

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { json, planAugmentation } from '../augment/driver.ts';
+import { planNotes } from '../augment/request.ts';
 import { openDataset } from '../io/open.ts';
 import { shown } from './augment.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
@@ -21,7 +22,7 @@ export function planCommand(program: Command): void {
     const { method, options } = methodOf(self, opts);
     const open = openOptions(opts);
     const dataset = await openDataset(path, open);
-    const { manifest } = await planAugmentation(dataset, method, requestOf(opts), options, { open, engine: engineOf(opts), progress: progressSink({ quiet: opts.quiet === true }) });
+    const { manifest } = await planAugmentation(dataset, method, requestOf(opts, dataset.classes), options, { open, engine: engineOf(opts), progress: progressSink({ quiet: opts.quiet === true }) });
     const file = resolve(opts.manifest as string);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, json(manifest));
@@ -29,5 +30,6 @@ export function planCommand(program: Command): void {
     for (const ins of manifest.insertions) kinds[ins.target.kind] = (kinds[ins.target.kind] ?? 0) + 1;
     const images = new Set(manifest.insertions.map((i) => i.target.image)).size;
     console.log(`planned ${manifest.insertions.length} ${method} insertions (${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}) into ${images} images; wrote ${shown(file)}`);
+    for (const note of planNotes(manifest)) console.log(note);
   });
 }

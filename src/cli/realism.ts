@@ -1,18 +1,18 @@
 import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { NucleiMixError } from '../core/errors.ts';
+import { parseTypeTokens, resolveTypeNames, type TypeToken } from '../core/options.ts';
 import { openDataset } from '../io/open.ts';
 import type { AucEstimate } from '../realism/classifier-test.ts';
 import { readInsertionPoints } from '../realism/inserted.ts';
 import { measureRealism, realismJson, type Realism } from '../realism/measure.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
-import { parseTypeList } from './eval.ts';
 import { progress } from './progress.ts';
 import { nonNegativeInt } from './synth.ts';
 import { formatTable } from './table.ts';
 
 interface RealismCliOptions {
-  type?: number[];
+  type?: TypeToken[];
   seed: number;
   json?: string;
   format?: string;
@@ -20,9 +20,13 @@ interface RealismCliOptions {
   merge?: string;
 }
 
-/** `--type 1,2 --type 3`: the union, in the order given. */
-function typeList(value: string, previous: number[] = []): number[] {
-  return [...new Set([...previous, ...parseTypeList(value)])];
+/** `--type 1,2 --type inflammatory`: the union, in the order given (class names looked up once the dataset is open). */
+function typeList(value: string, previous: TypeToken[] = []): TypeToken[] {
+  try {
+    return parseTypeTokens('--type', value, previous);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message.replace(/^[^:]*: /, ''));
+  }
 }
 
 function estimate(e: AucEstimate): string {
@@ -57,15 +61,16 @@ export function realismCommand(program: Command): void {
       .description('measure how detectable inserted nuclei are: a classifier two-sample test of inserted against real nuclei, by the rings around their boundary')
       .argument('<original>', 'the dataset that was augmented')
       .argument('<augmented>', 'the augmented dataset (its manifest.json, when present, says where the insertions are)')
-      .option('--type <types>', "type id(s) to test, comma-separated or repeated (default: the manifest's rare types, else every type with inserted nuclei)", typeList)
+      .option('--type <types>', "type id(s) or class name(s) to test, comma-separated or repeated (default: the manifest's rare types, else every type with inserted nuclei)", typeList)
       .option('--seed <s>', 'random seed of the folds, forests and bootstrap', nonNegativeInt, 0)
       .option('--json <file>', 'also write the result as JSON'),
   ).action(async (originalPath: string, augmentedPath: string, opts: RealismCliOptions) => {
     const original = await openDataset(originalPath, openOptions(opts));
     const augmented = await openDataset(augmentedPath, { format: opts.format });
     const points = await readInsertionPoints(augmentedPath);
+    const types = opts.type === undefined ? undefined : resolveTypeNames('--type', opts.type, original.classes);
     const bar = progress('describing nuclei', original.names.length);
-    const result = await measureRealism(original, augmented, { types: opts.type, points, seed: opts.seed, onImage: (name) => bar.tick(name) });
+    const result = await measureRealism(original, augmented, { types, points, seed: opts.seed, onImage: (name) => bar.tick(name) });
     bar.stop();
     console.log(formatRealism(result));
     if (opts.json !== undefined) {

@@ -46,7 +46,8 @@ export function synthCommand(program: Command): void {
     .requiredOption('--out <dir>', 'output folder (must not exist, unless --overwrite)')
     .option('--images <n>', 'number of images', positiveInt, 8)
     .option('--seed <s>', 'random seed', nonNegativeInt, 0)
-    .option('--size <WxH>', 'image size in pixels', sizeArg, [512, 512] as [number, number])
+    // The default shown as it is typed (512x512), not as the parsed pair.
+    .addOption(new Option('--size <WxH>', 'image size in pixels').argParser(sizeArg).default([512, 512] as [number, number], '512x512'))
     .addOption(new Option('--to <format>', 'output format').choices(FORMAT_NAMES).default('consep'))
     .option('--overwrite', 'replace the output folder if it exists')
     .action(async (opts: SynthOptions) => {

@@ -9,8 +9,10 @@ import { expectedError, NucleiMixError } from './errors.ts';
 
 /**
  * What values an option takes. `int`, `number`: numbers within [min, max] (`above`: strictly
- * greater); `choice`: one of `choices`; `types`: a list of type ids (positive integers);
- * `path`: a file or folder; `name`: free text naming something (an engine).
+ * greater); `choice`: one of `choices`; `types`: a list of type ids (positive integers) — on
+ * the command line also class names, which {@link resolveTypeNames} turns into ids once the
+ * dataset's class list is known; `path`: a file or folder; `name`: free text naming something
+ * (an engine).
  */
 export type OptionType = 'int' | 'number' | 'choice' | 'types' | 'path' | 'name';
 
@@ -97,22 +99,58 @@ export function checkValue(what: string, spec: OptionSpec<unknown>, value: unkno
   }
 }
 
+/** A type as the command line names it: an id, or a class name not yet looked up. */
+export type TypeToken = number | string;
+
+/**
+ * Parses a comma-separated list of types as typed (`1,3`, `other`, `Epithelial,2`) onto
+ * `previous`: digits give ids (positive), anything else a class name, trimmed, for
+ * {@link resolveTypeNames}. Repeats are dropped.
+ */
+export function parseTypeTokens(what: string, raw: string, previous: readonly TypeToken[] = []): TypeToken[] {
+  const list = [...previous];
+  for (const part of raw.split(',').map((p) => p.trim())) {
+    let token: TypeToken = part;
+    if (/^[+-]?\d+(\.\d*)?$/.test(part)) {
+      const n = Number(part);
+      if (!Number.isInteger(n) || n <= 0) throw expectedError(what, 'type ids (positive integers) or class names', part);
+      token = n;
+    } else if (part === '') throw expectedError(what, 'type ids (positive integers) or class names', part);
+    if (!list.some((t) => (typeof t === 'string' && typeof token === 'string' ? t.toLowerCase() === token.toLowerCase() : t === token))) list.push(token);
+  }
+  return list;
+}
+
+/**
+ * Type ids of `tokens` in the class list `classes`: ids as they are, names matched
+ * case-insensitively (`other`, `Other`); repeats dropped, order kept.
+ *
+ * @throws NucleiMixError naming the flag and listing the classes for a name none has.
+ */
+export function resolveTypeNames(what: string, tokens: readonly TypeToken[], classes: readonly { id: number; name: string }[]): number[] {
+  const out: number[] = [];
+  for (const t of tokens) {
+    let id: number;
+    if (typeof t === 'number') id = t;
+    else {
+      const hit = classes.find((c) => c.name.toLowerCase() === t.toLowerCase());
+      if (hit === undefined) throw new NucleiMixError(`${what}: no class is named '${t}' (classes: ${classes.map((c) => `${c.id} ${c.name}`).join(', ')})`);
+      id = hit.id;
+    }
+    if (!out.includes(id)) out.push(id);
+  }
+  return out;
+}
+
 /**
  * Parses a command-line string for `spec` (numbers, comma-separated type lists), or throws
- * `expectedError`. `previous` accumulates repeated `types` flags.
+ * `expectedError`. `previous` accumulates repeated `types` flags, whose class names stay
+ * names until {@link resolveTypeNames}.
  */
 export function parseValue(spec: OptionSpec<unknown>, raw: string, previous?: unknown): unknown {
   let value: unknown = raw;
   if (spec.type === 'int' || spec.type === 'number') value = raw.trim() === '' ? NaN : Number(raw);
-  if (spec.type === 'types') {
-    const list = Array.isArray(previous) ? [...(previous as number[])] : [];
-    for (const part of raw.split(',')) {
-      const n = Number(part.trim());
-      if (!Number.isInteger(n) || n <= 0) throw expectedError(flagName(spec), expectation(spec), part.trim());
-      if (!list.includes(n)) list.push(n);
-    }
-    value = list;
-  }
+  if (spec.type === 'types') return parseTypeTokens(flagName(spec), raw, Array.isArray(previous) ? (previous as TypeToken[]) : []);
   checkValue(flagName(spec), spec, value);
   return value;
 }

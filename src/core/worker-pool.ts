@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
  * the CLI's in-process registration nor `--import` reaches worker threads on Node 20. When
  * this module runs compiled (dist/, `npm run build`), workers run the compiled script instead.
  */
-export async function runPool<T, R>(script: URL, workerData: unknown, tasks: readonly T[], size: number, onResult?: (index: number) => void): Promise<R[]> {
+export async function runPool<T, R>(script: URL, workerData: unknown, tasks: readonly T[], size: number, onResult?: (index: number, result: R) => void): Promise<R[]> {
   const results = new Array<R>(tasks.length);
   if (tasks.length === 0) return results;
   const { entry, module } = workerEntry(script);
@@ -35,7 +35,7 @@ export async function runPool<T, R>(script: URL, workerData: unknown, tasks: rea
                 return reject(err);
               }
               results[msg.index] = msg.result as R;
-              onResult?.(msg.index);
+              onResult?.(msg.index, msg.result as R);
               feed();
             });
             worker.on('error', reject);

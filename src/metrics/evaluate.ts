@@ -15,6 +15,7 @@
 import { NucleiMixError } from '../core/errors.ts';
 import { indexOfId, type Labels } from '../core/labels.ts';
 import type { Sample, SampleSource } from '../io/dataset.ts';
+import { naturalCompare } from '../io/paired-folders.ts';
 import { INSTANCE_KEYS, instanceScores, type InstanceScores } from './instance.ts';
 import { intersections, type Intersections } from './intersections.ts';
 import { datasetMpq, imageMpq, pqPerType } from './mpq.ts';
@@ -35,7 +36,10 @@ export interface ImageEvaluation {
 }
 
 export interface Evaluation {
-  /** Per-image results, sorted by name (the reference's file order). */
+  /**
+   * Per-image results in natural name order (train_1, train_2, …, train_10), as people read
+   * them; the means still sum in the reference's order (sorted file names: train_1, train_10, …).
+   */
   images: ImageEvaluation[];
   /** Mean of each instance score over the images not skipped (numpy's summation order). */
   mean: InstanceScores;
@@ -129,7 +133,8 @@ export function createEvaluator(options: Omit<EvaluateOptions, 'onImage'> = {}):
       }
       const pqPerType = mpqTypes.map((t) => ({ type: t, pq: numpyNanMean(sorted.map((im) => im.pqByType.get(t) ?? NaN)) }));
       if (kept.length === 0 && sorted.length > 0) out.push('no image has an instance on either side; every mean is NaN');
-      return { images: sorted, mean, type, mpqTypes, pqPerType, mpq: datasetMpq(sorted.map((im) => im.mpq)), warnings: out };
+      const shown = [...sorted].sort((a, b) => naturalCompare(a.name, b.name));
+      return { images: shown, mean, type, mpqTypes, pqPerType, mpq: datasetMpq(sorted.map((im) => im.mpq)), warnings: out };
     },
   };
 }

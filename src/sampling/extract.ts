@@ -16,7 +16,8 @@ export interface ExtractOptions {
   encoder?: { path: string; options: OnnxEncoderOptions };
   /** Worker threads; 0 runs in this thread (tests, tiny datasets). */
   workers: number;
-  onImage?: (image: string) => void;
+  /** Called as each image's rows are ready (in the order images finish), e.g. to cache them at once. */
+  onImage?: (image: string, rows: Float64Array) => void;
 }
 
 /**
@@ -46,7 +47,7 @@ export async function extractContextFeatures(
         },
         byImage,
         options.workers,
-        (i) => options.onImage?.(byImage[i].image),
+        (i, rows) => options.onImage?.(byImage[i].image, rows),
       );
     } catch (err) {
       const e = err as Error & { file?: string; fromWorker?: boolean };
@@ -59,8 +60,9 @@ export async function extractContextFeatures(
   try {
     const out: Float64Array[] = [];
     for (const { image, locations } of byImage) {
-      out.push(await describeLocations(await dataset.read(image), locations, options.types, options.removal, inpainter, encoder));
-      options.onImage?.(image);
+      const rows = await describeLocations(await dataset.read(image), locations, options.types, options.removal, inpainter, encoder);
+      out.push(rows);
+      options.onImage?.(image, rows);
     }
     return out;
   } finally {

@@ -10,7 +10,7 @@
 import type { Rng } from '../core/rng.ts';
 import { axisAngle } from '../core/shape.ts';
 import type { Insertion } from './insertion.ts';
-import { drawSoftmax } from './draw.ts';
+import { drawSoftmax, logSumExp } from './draw.ts';
 import type { Location } from './locations.ts';
 
 /** Everything the planner needs about one rare type. */
@@ -50,17 +50,24 @@ export interface PlanOptions {
    * show. Donors over the bound are not drawn; a target no donor fits is dropped. Infinity: no bound.
    */
   maxLeftover: number;
+  /**
+   * The most times one donor may go into one target image. The usage weight spreads donors
+   * over the dataset but not within an image: with k far above the candidates of good
+   * context, one donor went 98 times into one image (issue 13). A donor at the cap is not
+   * drawn for that image; a target no donor may fill is dropped. Infinity: no cap.
+   */
+  maxDonorUses: number;
 }
 
-export const DEFAULT_PLAN: Omit<PlanOptions, 'k'> = { temperature: 1, flipProbability: 0.1, alignAngle: 30, usagePenalty: 1, sizeWeight: 0, maxLeftover: Infinity };
+export const DEFAULT_PLAN: Omit<PlanOptions, 'k'> = { temperature: 1, flipProbability: 0.1, alignAngle: 30, usagePenalty: 1, sizeWeight: 0, maxLeftover: Infinity, maxDonorUses: Infinity };
 
 /** Why draws failed, for the run's statistics. */
 export interface PlanReport {
   insertions: Insertion[];
   /** Per rare type: insertions made (≤ k when candidates run out). */
   inserted: Record<number, number>;
-  /** Candidates drawn and then removed: their edit would overlap another or leave the image, or no donor fits their size bound. */
-  rejected: { overlap: number; outside: number; size: number };
+  /** Candidates drawn and then removed: their edit would overlap another or leave the image, no donor fits their size bound, or every donor that would is at its cap in that image. */
+  rejected: { overlap: number; outside: number; size: number; reuse: number };
 }
 
 type Rect = [number, number, number, number];
@@ -122,7 +129,9 @@ export function planInsertions(
   const usage = models.map((m) => new Float64Array(m.donors.length));
   const inserted: Record<number, number> = {};
   for (const m of models) inserted[m.type] = 0;
-  const rejected = { overlap: 0, outside: 0, size: 0 };
+  const rejected = { overlap: 0, outside: 0, size: 0, reuse: 0 };
+  // Per rare type and target image: how often each donor went there (only with a cap).
+  const usedIn = new Map<string, Uint32Array>();
   const insertions: Insertion[] = [];
   const done = models.map((m) => m.donors.length === 0);
 
@@ -156,9 +165,18 @@ export function planInsertions(
             else if (options.sizeWeight > 0) donorLogits[i] -= options.sizeWeight * Math.abs(Math.log(Math.max(1, a) / Math.max(1, target.area!)));
           }
         }
-        const chosen = drawSoftmax(donorLogits, rng);
+        let capped: Uint8Array | undefined;
+        const inImage = Number.isFinite(options.maxDonorUses) ? usedIn.get(`${t}/${target.image}`) : undefined;
+        if (inImage !== undefined) {
+          for (let i = 0; i < model.donors.length; i++) {
+            if (inImage[i] >= options.maxDonorUses) (capped ??= new Uint8Array(model.donors.length).fill(1))[i] = 0;
+          }
+        }
+        // The cap as a mask, so the draw's remainder never falls on a capped donor; no mask while none is capped (the same draws as without a cap).
+        const chosen = drawSoftmax(donorLogits, rng, capped);
         if (chosen === undefined) {
-          rejected.size++;
+          if (capped !== undefined && logSumExp(donorLogits) > -Infinity) rejected.reuse++;
+          else rejected.size++;
           continue;
         }
         const donor = model.donors[chosen.index];
@@ -187,6 +205,12 @@ export function planInsertions(
         boxes.push(box);
         occupied.set(target.image, boxes);
         usage[t][chosen.index]++;
+        if (Number.isFinite(options.maxDonorUses)) {
+          const key = `${t}/${target.image}`;
+          let u = usedIn.get(key);
+          if (u === undefined) usedIn.set(key, (u = new Uint32Array(model.donors.length)));
+          u[chosen.index]++;
+        }
         inserted[model.type]++;
         insertions.push({
           index: insertions.length,

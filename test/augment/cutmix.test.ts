@@ -16,6 +16,8 @@ let input: Dataset;
 let plain: Augmented;
 /** Wide margins and a high fragment threshold, so rectangles cut into neighbours and drop pieces. */
 let wide: Augmented;
+/** Wide rectangles and k = 30: some carry rare neighbours. */
+let carriedRare: Augmented;
 const WIDE = { boxMargin: 14, minFragment: 40 };
 
 before(async () => {
@@ -23,6 +25,7 @@ before(async () => {
   input = await syntheticDataset(join(tmp, 'input'));
   plain = await augmentTo('cutmix', input, join(tmp, 'plain'), { k: 10, seed: 5 });
   wide = await augmentTo('cutmix', input, join(tmp, 'wide'), { k: 10, seed: 8 }, WIDE);
+  carriedRare = await augmentTo('cutmix', input, join(tmp, 'carried'), { k: 30, seed: 2 }, WIDE);
 });
 after(() => rm(tmp, { recursive: true, force: true }));
 
@@ -154,19 +157,39 @@ describe('CutMix', () => {
     assert.ok(w.carried > 0 && w.covered > 0 && w.dropped > 0, JSON.stringify(w));
   });
 
-  test('the net change of the rare count is reported, and can differ from k', async () => {
+  test('k is the net gain of the rare type (the default): rectangles that carry rare neighbours count them, and the planned gains are what rendering does', async () => {
     for (const r of [plain, wide]) {
       const extra = r.stats.extra as { netRareChange: Record<number, number>; carried: Record<number, number>; covered: Record<number, number> };
       assert.equal(extra.netRareChange[1], r.stats.counts.after[1] - r.stats.counts.before[1]);
-      assert.ok(r.notes.some((n) => n.includes(`net change ${extra.netRareChange[1] >= 0 ? '+' : ''}${extra.netRareChange[1]}`)));
-      assert.equal(r.stats.targets.rectangle, 10);
+      assert.equal(extra.netRareChange[1], 10, 'the count of type 1 went up by exactly k');
+      const insertions = r.manifest.insertions as CutMixInsertion[];
+      assert.equal(insertions.reduce((a, ins) => a + (ins.gain[1] ?? 0), 0), 10);
+      assert.ok(insertions.every((ins) => (ins.gain[1] ?? 0) >= 1), 'every rectangle raises the rare count');
+      assert.ok(r.notes.some((n) => n.includes('net change +10') && n.includes('k = 10 is the net gain')));
+      assert.ok(r.notes.some((n) => /^net gain per rare type \(what k counts\): type 1 \(other\) \+10$/.test(n)), r.notes.join('\n'));
+      assert.ok(!r.notes.some((n) => n.includes('less than planned')));
     }
+    // Wide rectangles, k = 30: counted as rectangles they change the rare count by another amount (next test); counted net, by exactly k.
+    assert.equal(carriedRare.stats.counts.after[1] - carriedRare.stats.counts.before[1], 30);
+  });
+
+  test('--count rectangles pastes k rectangles whatever they carry; the net change is reported and matches the planned gains', async () => {
+    const r = await augmentTo('cutmix', input, join(tmp, 'rects'), { k: 30, seed: 2 }, { ...WIDE, count: 'rectangles' });
+    assert.equal(r.stats.targets.rectangle, 30);
+    const net = r.stats.counts.after[1] - r.stats.counts.before[1];
+    const planned = (r.manifest.insertions as CutMixInsertion[]).reduce((a, ins) => a + (ins.gain[1] ?? 0), 0);
+    assert.equal(planned, net);
+    assert.notEqual(net, 30, 'wide rectangles carry or cover rare neighbours');
+    assert.ok(r.notes.some((n) => n.includes(`net change +${net}`) && n.includes('k = 30 counted rectangles')));
+    assert.equal(r.manifest.options.count, 'rectangles');
   });
 
   test('planning: boxes plus margin clipped to the source, placed inside the target with the rare centre off the border', async () => {
     const index = await indexDataset(input);
-    const plan = planCutMix(index, [1], 40, 20, createRng(1), { boxMargin: 6, minFragment: 10 });
+    const plan = planCutMix(index, [1], 40, 20, createRng(1), { boxMargin: 6, minFragment: 10, count: 'rectangles' });
     assert.equal(plan.length, 40);
+    const net = planCutMix(index, [1], 40, 20, createRng(1), { boxMargin: 6, minFragment: 10 });
+    assert.equal(net.reduce((a, ins) => a + (ins.gain[1] ?? 0), 0), 40);
     for (const ins of plan) {
       const src = index.images.find((im) => im.name === ins.donor.image)!;
       const dst = index.images.find((im) => im.name === ins.target.image)!;

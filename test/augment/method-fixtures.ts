@@ -14,7 +14,6 @@ import { planNucleiMix, type NucleiMixOptions, type NucleiMixPlan } from '../../
 import { checkRequest } from '../../src/augment/request.ts';
 import { resolveOptions } from '../../src/core/options.ts';
 import { SILENT } from '../../src/core/progress.ts';
-import { datasetFileHashes } from '../../src/io/file-hashes.ts';
 import type { MethodOptions } from '../../src/augment/methods.ts';
 import type { AugmentStats } from '../../src/augment/stats.ts';
 import { instanceStats, type Labels } from '../../src/core/labels.ts';
@@ -43,14 +42,22 @@ export async function augmentTo<M extends MethodName>(
   method: M,
   dataset: Dataset,
   out: string,
-  request: { k: number; seed: number; rareTypes?: number[]; margin?: number; majorTypes?: number[] },
+  request: { k: number; seed: number; rareTypes?: number[]; margin?: number; majorTypes?: number[]; protectTypes?: number[]; warnLoss?: number },
   options: Partial<MethodOptions[M]> = {},
   settings: { engine?: EngineChoice; window?: number } = {},
 ): Promise<Augmented> {
   const run = await augmentDataset(
     dataset,
     method,
-    { rareTypes: request.rareTypes ?? [1], k: request.k, seed: request.seed, borderMargin: request.margin ?? 20, ...(request.majorTypes !== undefined ? { majorTypes: request.majorTypes } : {}) },
+    {
+      rareTypes: request.rareTypes ?? [1],
+      k: request.k,
+      seed: request.seed,
+      borderMargin: request.margin ?? 20,
+      ...(request.majorTypes !== undefined ? { majorTypes: request.majorTypes } : {}),
+      ...(request.protectTypes !== undefined ? { protectTypes: request.protectTypes } : {}),
+      ...(request.warnLoss !== undefined ? { warnLoss: request.warnLoss } : {}),
+    },
     out,
     options,
     settings,
@@ -104,5 +111,5 @@ export async function planNucleiMixOn(dataset: Dataset, request: Partial<Augment
   const full: AugmentRequest = { rareTypes: [1], borderMargin: 30, ...request };
   checkRequest(dataset, full);
   const resolved = resolveOptions('nucleimix', NUCLEIMIX_OPTIONS, { workers: 0, cache: 'none', ...options });
-  return planNucleiMix({ dataset, open: {}, request: full, progress: SILENT }, resolved, await datasetFileHashes(dataset.root));
+  return planNucleiMix({ dataset, open: {}, request: full, progress: SILENT }, resolved);
 }

@@ -90,3 +90,23 @@ test('plan then render gives the same dataset as augment; render --images render
   assert.deepEqual(await readdir(join(tmp, 'pr-part', 'Images')), ['synth_2.png']);
   assert.ok((await readFile(join(tmp, 'pr-part', 'Images', 'synth_2.png'))).equals(await readFile(join(tmp, 'pr-augment', 'Images', 'synth_2.png'))));
 });
+
+test('types by class name wherever types are taken; --protect; synth --help shows its default as typed', async () => {
+  assert.match(run('synth', '--help').stdout, /--size <WxH>\s+image size in pixels \(default: 512x512\)/);
+  assert.equal(run('synth', '--out', 'names-in', '--images', '2', '--size', '256', '--seed', '7').status, 0);
+  const p = run('plan', 'names-in', '--rare', 'Other', '--protect', 'inflammatory', '--k', '2', '--workers', '0', '--manifest', 'names.json');
+  assert.equal(p.status, 0, p.stderr);
+  const m = JSON.parse(await readFile(join(tmp, 'names.json'), 'utf8'));
+  assert.deepEqual(m.rareTypes, [1]);
+  assert.deepEqual(m.options.protectTypes, [2]);
+  assert.ok(m.insertions.every((ins: { target: { replacedType?: number } }) => ins.target.replacedType !== 2));
+  const bad = run('plan', 'names-in', '--rare', 'others', '--k', '2', '--manifest', 'bad.json');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--rare: no class is named 'others' \(classes: 1 other, 2 inflammatory, 3 epithelial, 4 spindle\)/);
+  const cut = run('plan', 'names-in', '--rare', '1', '--k', '2', '--method', 'cutmix', '--protect', '2', '--manifest', 'cut.json');
+  assert.equal(cut.status, 1);
+  assert.match(cut.stderr, /--protect applies to methods that replace nuclei/);
+  const realism = run('realism', 'names-in', 'names-in', '--type', 'Nosuch');
+  assert.equal(realism.status, 1);
+  assert.match(realism.stderr, /--type: no class is named 'Nosuch' \(classes: 1 other/);
+});

@@ -13,12 +13,35 @@ import { evalCommand, formatEvaluation, parseTypeList } from '../../src/cli/eval
 import { consep } from '../../src/io/consep.ts';
 import type { Sample } from '../../src/io/dataset.ts';
 import { createEvaluator, evaluationJson } from '../../src/metrics/evaluate.ts';
+import { numpyMean } from '../../src/metrics/pairwise-sum.ts';
 import { randomMap, shiftedCopy } from '../metrics/helpers.ts';
 
 test('--types parsing', () => {
   assert.deepEqual(parseTypeList('1,2, 3'), [1, 2, 3]);
   assert.deepEqual(parseTypeList('0'), [0]);
   for (const bad of ['', '1,,2', 'a', '1.5', '-1', '2,2']) assert.throws(() => parseTypeList(bad), NucleiMixError, bad);
+  // Class names of the ground truth, any case (issue 13: a class name was refused).
+  assert.deepEqual(parseTypeList('Inflammatory, other,4', CLASS_LISTS['consep-merged']), [2, 1, 4]);
+  assert.throws(() => parseTypeList('others', CLASS_LISTS['consep-merged']), (e: Error) => e instanceof NucleiMixError && e.message.includes("cannot read 'others'") && e.message.includes('1 other, 2 inflammatory'));
+  assert.throws(() => parseTypeList('other,1', CLASS_LISTS['consep-merged']), /lists a type twice/);
+});
+
+test('images are listed in natural order (train_2 before train_10); the means sum in the reference order', () => {
+  const rng = createRng(3);
+  const ev = createEvaluator();
+  for (const name of ['train_10', 'train_2', 'train_1', 'train_11']) {
+    const t = randomMap(rng, 40, 32, 10);
+    const labels = labelsFromMap(t, () => 1);
+    const p = labelsFromMap(shiftedCopy(rng, t), () => 1);
+    ev.add(name, labels, p);
+  }
+  const e = ev.result();
+  assert.deepEqual(e.images.map((im) => im.name), ['train_1', 'train_2', 'train_10', 'train_11']);
+  const report = formatEvaluation(e, CLASS_LISTS['consep-merged']);
+  const at = (n: string) => report.indexOf(`${n} `);
+  assert.ok(at('train_1') < at('train_2') && at('train_2') < at('train_10') && at('train_10') < at('train_11'), report);
+  const byName = new Map(e.images.map((im) => [im.name, im.scores.pq]));
+  assert.equal(e.mean.pq, numpyMean(['train_1', 'train_10', 'train_11', 'train_2'].map((n) => byName.get(n)!)));
 });
 
 function pairOfSamples(seed: number): { truth: Sample[]; pred: Sample[] } {

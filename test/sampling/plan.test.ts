@@ -168,3 +168,25 @@ test('size-aware donors: p ∝ exp(−w·d − λ·|ln(a_donor/a_target)|) for c
   const b = planInsertions(bg, [mb], size, createRng(3), { ...DEFAULT_PLAN, k: 1 });
   assert.deepEqual(a.insertions, b.insertions);
 });
+
+test('--max-donor-uses: no donor goes into one image more often than the cap; without a cap the draws are the paper’s', () => {
+  // One image, many far-apart candidates and a donor pool dominated by donor 100 (d = 0 against d = 3).
+  const candidates: Location[] = [];
+  for (let i = 0; i < 40; i++) candidates.push(major('one', 50 + 20 * (i % 10) * 2, 50 + 40 * Math.floor(i / 10), i + 1));
+  const m = model(candidates, candidates.map(() => 0), 3, candidates.map(() => 0), [0, 3, 3]);
+  const uncapped = planInsertions(candidates, [m], size, createRng(4), { ...DEFAULT_PLAN, k: 30 });
+  const uses = (ins: { donor: { id: number } }[]) => Math.max(...[100, 101, 102].map((id) => ins.filter((i) => i.donor.id === id).length));
+  assert.ok(uses(uncapped.insertions) > 2, `donor 100 dominates without a cap (${uses(uncapped.insertions)})`);
+  // An infinite cap is no cap: the same plan, draw for draw.
+  assert.deepEqual(planInsertions(candidates, [m], size, createRng(4), { ...DEFAULT_PLAN, k: 30, maxDonorUses: Infinity }), uncapped);
+  const capped = planInsertions(candidates, [m], size, createRng(4), { ...DEFAULT_PLAN, k: 30, maxDonorUses: 2 });
+  assert.equal(uses(capped.insertions), 2);
+  // Three donors at 2 uses each: 6 insertions, then every donor is capped and the rest of the candidates are rejected for reuse.
+  assert.equal(capped.insertions.length, 6);
+  assert.equal(capped.rejected.reuse, candidates.length - 6);
+  // The cap is per image: another image takes the donors again.
+  const two = [...candidates.slice(0, 4), ...candidates.slice(0, 4).map((c) => ({ ...c, image: 'two' }))];
+  const m2 = model(two, two.map(() => 0), 1);
+  const perImage = planInsertions(two, [m2], size, createRng(1), { ...DEFAULT_PLAN, k: 8, maxDonorUses: 1 }).insertions;
+  assert.deepEqual(perImage.map((i) => i.target.image).sort(), ['one', 'two']);
+});
