@@ -29,9 +29,11 @@ export async function renderShardCommand(dataset: Dataset, manifest: AnyManifest
   });
   const label = `${shardLabel(run.shard)}${shard.source !== undefined ? ` (from ${shard.source})` : ''}`;
   if (run.alreadyComplete) {
-    console.log(`${label} is complete already: ${run.images.length} images, ${run.edits} edits in ${shown(run.dir)}; nothing to do`);
+    console.log(`${label} is complete already: ${plural(run.images.length, 'image')}, ${plural(run.edits, 'edit')} in ${shown(run.dir)}; nothing to do`);
     return;
   }
   const before = run.images.length - run.rendered.length;
-  console.log(`${label}: rendered ${run.rendered.length} of its ${run.images.length} images${before > 0 ? ` (${before} were done before)` : ''}, ${run.edits} edits; wrote ${shown(run.dir)}`);
+  console.log(`${label}: rendered ${run.rendered.length} of its ${plural(run.images.length, 'image')}${before > 0 ? ` (${before} done before)` : ''}, ${plural(run.edits, 'edit')}; wrote ${shown(run.dir)}`);
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
