@@ -42,6 +42,11 @@ describe('the per-image feature cache', () => {
     assert.equal((await entries(dir)).length, 3);
     const none = await plan(input, 'none');
     assert.deepEqual(cold.features, none.features, 'cached or not, the same rows');
+    // Worker threads hand each image's rows back as it finishes; the entries are the same.
+    const threaded = join(tmp, 'c1-workers');
+    assert.deepEqual((await plan(input, threaded, { workers: 2 })).features, cold.features);
+    assert.equal((await entries(threaded)).length, 3);
+    assert.deepEqual((await plan(input, threaded)).features, cold.features);
 
     const again = await plan(input, dir, { k: 2, seed: 9 });
     assert.equal(again.cache.hit, true);
