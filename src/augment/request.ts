@@ -121,12 +121,26 @@ export function requestOf(manifest: AnyManifest): AugmentRequest {
   };
 }
 
-/** A warning for each rare type that fell short of k insertions. */
+/**
+ * What the insertions were planned to add to the count of rare type `t`: one each of their
+ * type, or the net change a record says it makes (`gain`, CutMix's rectangles).
+ */
+export function plannedGain(manifest: AnyManifest, t: number): number {
+  let planned = 0;
+  for (const ins of manifest.insertions) planned += ins.gain !== undefined ? (ins.gain[t] ?? 0) : ins.rareType === t ? 1 : 0;
+  return planned;
+}
+
+/**
+ * A warning for each rare type whose plan fell short of k: of its net gain, or of its
+ * insertions where k counts those (CutMix's `--count rectangles`).
+ */
 export function shortfallNotes(manifest: AnyManifest): string[] {
   const notes: string[] = [];
+  const rectangles = manifest.options.count === 'rectangles';
   for (const t of manifest.rareTypes) {
-    const n = manifest.insertions.filter((ins) => ins.rareType === t).length;
-    if (n < manifest.k) notes.push(`warning: type ${t}: only ${n} of ${manifest.k} insertions fit (candidates ran out)`);
+    const n = rectangles ? manifest.insertions.filter((ins) => ins.rareType === t).length : plannedGain(manifest, t);
+    if (n < manifest.k) notes.push(`warning: type ${t}: ${rectangles ? `only ${n} of ${manifest.k} insertions fit` : `only a net gain of ${n} fits, short of k = ${manifest.k}`} (candidates ran out)`);
   }
   return notes;
 }
@@ -179,13 +193,7 @@ export function runNotes(manifest: AnyManifest, run: RunCounts, classes: ClassLi
   const { before, after } = run.counts;
   const name = (t: number): string => `type ${t} (${className(classes, t)})`;
   const signed = (n: number): string => (n >= 0 ? `+${n}` : String(n));
-  const gains = manifest.rareTypes.map((t) => {
-    // What the insertions were planned to add: one each, or the net change a CutMix rectangle was planned with.
-    let planned = 0;
-    for (const ins of manifest.insertions) planned += ins.gain !== undefined ? (ins.gain[t] ?? 0) : ins.rareType === t ? 1 : 0;
-    const net = (after[t] ?? 0) - (before[t] ?? 0);
-    return { t, net, planned };
-  });
+  const gains = manifest.rareTypes.map((t) => ({ t, net: (after[t] ?? 0) - (before[t] ?? 0), planned: plannedGain(manifest, t) }));
   notes.push(`net gain per rare type (what k counts): ${gains.map((g) => `${name(g.t)} ${signed(g.net)}`).join(', ')}`);
   for (const g of gains) {
     if (g.net < g.planned) notes.push(`warning: ${name(g.t)}: net gain ${signed(g.net)}, ${g.planned - g.net} less than planned: new nuclei covered that many of the type completely`);

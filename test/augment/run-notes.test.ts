@@ -53,3 +53,11 @@ test('a donor pasted many times into one image is warned about, at planning and 
   // Spread over images it is fine.
   assert.deepEqual(planNotes(manifest(many.map((ins, i) => ({ ...ins, target: { ...ins.target, image: `t${i}` } })))), []);
 });
+
+test('a shortfall is of the net gain k counts (of rectangles with --count rectangles)', () => {
+  const rects = [insertion(0, ['a', 1], 'b', { gain: { 1: 2 } }), insertion(1, ['a', 2], 'c', { gain: { 1: 1 } })];
+  // Two rectangles carrying a rare neighbour make a gain of 3: k = 3 is reached, k = 4 is not.
+  assert.deepEqual(planNotes({ ...manifest(rects, {}, 'cutmix'), k: 3 }), []);
+  assert.deepEqual(planNotes({ ...manifest(rects, {}, 'cutmix'), k: 4 }), ['warning: type 1: only a net gain of 3 fits, short of k = 4 (candidates ran out)']);
+  assert.deepEqual(planNotes({ ...manifest(rects, { count: 'rectangles' }, 'cutmix'), k: 3 }), ['warning: type 1: only 2 of 3 insertions fit (candidates ran out)']);
+});
