@@ -108,15 +108,16 @@ function slurmScript(spec: JobSpec): string {
 # nucleimix cluster render on Slurm: ${spec.shards} render shards as one job array, then the merge
 # (and verify), which starts only when every shard succeeded (--dependency=afterok).
 # Submit with:  bash <this file>      (made by \`nucleimix emit slurm\`; edit freely)
-# A shard that fails or is cancelled can be resubmitted alone (the same sbatch with
-# --array=<i>): it renders only the images it had not finished.
+# A shard that failed or was cancelled is resubmitted with the merge by naming it:
+#   bash <this file> 1        (or 1,4 or 2-3): it renders only the images it had not finished.
 set -euo pipefail
+array=\${1:-0-${spec.shards - 1}}
 mkdir -p ${w}/logs
 
-render=$(sbatch --parsable --job-name=${name}-render --array=0-${spec.shards - 1} ${o} --output=${w}/logs/render-%a.out <<'SHARD'
+render=$(sbatch --parsable --job-name=${name}-render --array="$array" ${o} --output=${w}/logs/render-%a.out <<'SHARD'
 #!/bin/bash
 set -euo pipefail
-${renderLine(spec, '"$SLURM_ARRAY_TASK_ID"', false)}
+${renderLine(spec, '"$SLURM_ARRAY_TASK_ID"', true)}
 SHARD
 )
 render=\${render%%;*}
@@ -129,7 +130,7 @@ MERGE
 )
 merge=\${merge%%;*}
 
-echo "render array: job $render (${spec.shards} shards); merge: job $merge (after every shard succeeded)"
+echo "render array: job $render (shards $array of ${spec.shards}); merge: job $merge (after they succeeded)"
 echo "logs in ${spec.work}/logs; the merged dataset goes to ${spec.out}"
 `;
 }

@@ -4,7 +4,9 @@
  *
  * - Slurm job arrays set `SLURM_ARRAY_TASK_ID` and, for the whole array, `SLURM_ARRAY_TASK_MIN`,
  *   `SLURM_ARRAY_TASK_MAX`, `SLURM_ARRAY_TASK_STEP` and `SLURM_ARRAY_TASK_COUNT` (sbatch(1),
- *   "OUTPUT ENVIRONMENT VARIABLES"). The shard is the task's position in the array.
+ *   "OUTPUT ENVIRONMENT VARIABLES"). With `--shards N` the task id is the shard (`--array=0-(N−1)`,
+ *   and a failed shard resubmitted alone as `--array=i` is still shard i); without it, the
+ *   shard is the task's position in the array and N the array's size.
  * - Kubernetes Indexed Jobs set `JOB_COMPLETION_INDEX` (0 … completions−1) but not the number
  *   of completions, so `--shards N` must say it.
  * - AWS Batch array jobs set `AWS_BATCH_JOB_ARRAY_INDEX` (0 … size−1); the array's size is not
@@ -69,6 +71,11 @@ export function shardFromEnv(env: Readonly<Record<string, string | undefined>>, 
     const step = int('SLURM_ARRAY_TASK_STEP') ?? 1;
     const total = int('SLURM_ARRAY_TASK_COUNT');
     if (step < 1) throw new NucleiMixError(`--shard auto: SLURM_ARRAY_TASK_STEP=${step} must be at least 1`);
+    if (shards !== undefined) {
+      // Task ids are shard numbers: a resubmitted part of the array (--array=2) keeps its shards.
+      if (total !== undefined && total > shards) throw new NucleiMixError(`--shard auto: the Slurm array has ${total} tasks but --shards is ${shards}; submit --array=0-${shards - 1}`);
+      return { ...checkedShard(id, shards, '--shard auto (Slurm task id, with --shards)'), source: 'slurm' };
+    }
     let index: number;
     let count: number;
     if (min !== undefined && max !== undefined) {
@@ -82,13 +89,10 @@ export function shardFromEnv(env: Readonly<Record<string, string | undefined>>, 
     } else if (total !== undefined) {
       index = id - (min ?? 0);
       count = total;
-    } else if (shards !== undefined) {
-      index = id;
-      count = shards;
     } else {
       throw new NucleiMixError('--shard auto: SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MIN/MAX is; pass --shards N');
     }
-    return { ...checkedShard(index, agree(count, 'SLURM_ARRAY_TASK_COUNT'), '--shard auto (Slurm)'), source: 'slurm' };
+    return { ...checkedShard(index, count, '--shard auto (Slurm)'), source: 'slurm' };
   }
   const k8s = int('JOB_COMPLETION_INDEX');
   if (k8s !== undefined) {

@@ -62,9 +62,9 @@ test('emit prints a job file for each scheduler', { timeout: 120_000 }, async ()
     return r.stdout;
   };
   const slurm = emit('slurm', '--cpus', '2', '--memory', '8G', '--time', '2:00:00');
-  assert.match(slurm, /sbatch --parsable --job-name=nucleimix-render --array=0-3 --cpus-per-task=2 --mem=8192M --time=2:00:00 /);
+  assert.match(slurm, /sbatch --parsable --job-name=nucleimix-render --array="\$array" --cpus-per-task=2 --mem=8192M --time=2:00:00 /);
   assert.match(slurm, /--dependency=afterok:\$render --kill-on-invalid-dep=yes/);
-  assert.match(slurm, /nucleimix render \/\S+\/sample --manifest \/\S+\/plan.json --shard auto --out \/\S+\/wk\/shard-"\$SLURM_ARRAY_TASK_ID"/);
+  assert.match(slurm, /nucleimix render \/\S+\/sample --manifest \/\S+\/plan.json --shard auto --shards 4 --out \/\S+\/wk\/shard-"\$SLURM_ARRAY_TASK_ID"/);
   assert.equal(spawnSync('bash', ['-n'], { input: slurm }).status, 0, 'the Slurm script is valid bash');
   const k8s = emit('k8s', '--image', 'registry/nucleimix:1');
   assert.match(k8s, /completionMode: Indexed\n  completions: 4\n  parallelism: 4/);

@@ -28,8 +28,11 @@ test('Slurm: the task\'s place in the array, from ID with MIN/MAX/STEP or COUNT'
   throwsNx(() => slurm({ SLURM_ARRAY_TASK_ID: '4', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_MAX: '9', SLURM_ARRAY_TASK_COUNT: '3' }), /has gaps|not on the array's range/);
   throwsNx(() => slurm({ SLURM_ARRAY_TASK_ID: 'x' }), /SLURM_ARRAY_TASK_ID=x is not a non-negative integer/);
   throwsNx(() => slurm({ SLURM_ARRAY_TASK_ID: '1' }), /neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MIN\/MAX/);
+  // With --shards N, task ids are shard numbers: shard 2 of 3 resubmitted alone (--array=2) is still shard 2.
   assert.deepEqual(shardFromEnv({ SLURM_ARRAY_TASK_ID: '1' }, 2), { index: 1, count: 2, source: 'slurm' });
-  throwsNx(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_COUNT: '3' }, 4), /--shards 4 disagrees with the job array's 3 tasks/);
+  assert.deepEqual(shardFromEnv({ SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '2', SLURM_ARRAY_TASK_MAX: '2', SLURM_ARRAY_TASK_COUNT: '1' }, 3), { index: 2, count: 3, source: 'slurm' });
+  throwsNx(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_COUNT: '4' }, 3), /the Slurm array has 4 tasks but --shards is 3; submit --array=0-2/);
+  throwsNx(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_MAX: '3' }, 3), /shard index 3 is outside 0\.\.2/);
 });
 
 test('Kubernetes: JOB_COMPLETION_INDEX with --shards N', () => {
