@@ -7,7 +7,7 @@ import type { AucEstimate } from '../realism/classifier-test.ts';
 import { readInsertionPoints } from '../realism/inserted.ts';
 import { measureRealism, realismJson, type Realism } from '../realism/measure.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
-import { progress } from './progress.ts';
+import { progress, quietOption } from './progress.ts';
 import { nonNegativeInt } from './synth.ts';
 import { formatTable } from './table.ts';
 
@@ -18,6 +18,7 @@ interface RealismCliOptions {
   format?: string;
   classes?: string;
   merge?: string;
+  quiet?: boolean;
 }
 
 /** `--type 1,2 --type inflammatory`: the union, in the order given (class names looked up once the dataset is open). */
@@ -63,13 +64,14 @@ export function realismCommand(program: Command): void {
       .argument('<augmented>', 'the augmented dataset (its manifest.json, when present, says where the insertions are)')
       .option('--type <types>', "type id(s) or class name(s) to test, comma-separated or repeated (default: the manifest's rare types, else every type with inserted nuclei)", typeList)
       .option('--seed <s>', 'random seed of the folds, forests and bootstrap', nonNegativeInt, 0)
-      .option('--json <file>', 'also write the result as JSON'),
+      .option('--json <file>', 'also write the result as JSON')
+      .addOption(quietOption()),
   ).action(async (originalPath: string, augmentedPath: string, opts: RealismCliOptions) => {
     const original = await openDataset(originalPath, openOptions(opts));
     const augmented = await openDataset(augmentedPath, { format: opts.format });
     const points = await readInsertionPoints(augmentedPath);
     const types = opts.type === undefined ? undefined : resolveTypeNames('--type', opts.type, original.classes);
-    const bar = progress('describing nuclei', original.names.length);
+    const bar = progress('describing nuclei', original.names.length, { quiet: opts.quiet });
     const result = await measureRealism(original, augmented, { types, points, seed: opts.seed, onImage: (name) => bar.tick(name) });
     bar.stop();
     console.log(formatRealism(result));

@@ -38,7 +38,7 @@ describe('nucleimix realism', { timeout: 600_000 }, () => {
       extras: (dir) => writeFile(join(dir, 'manifest.json'), JSON.stringify({ insertions: bad.points.map((p) => ({ rareType: p.rareType, target: { image: p.image, x: p.x, y: p.y }, donor: p.donor })) })),
     });
     const out = join(root, 'r.json');
-    const text = await run([orig, aug, '--seed', '2', '--json', out]);
+    const text = await run([orig, aug, '--seed', '2', '--json', out, '--quiet']);
     assert.match(text, /AUC \[95 % CI\]/);
     assert.match(text, /at the manifest's insertion points/);
     const json = JSON.parse(await readFile(out, 'utf8'));
