@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { readManifest } from '../augment/manifest-file.ts';
 import { mergeShards } from '../cluster/merge.ts';
 import { openDataset } from '../io/open.ts';
+import { runReporter } from '../report/reporter.ts';
 import { printCounts, printSummary, shown } from './augment.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
 import { quietOption } from './progress.ts';
@@ -18,6 +19,7 @@ export function mergeCommand(program: Command): void {
     .option('--dataset <path>', "the input dataset (default: the manifest's dataset.root)")
     .option('--overwrite', 'replace the output folder if it exists')
     .option('--no-preview', 'do not write the preview pictures')
+    .option('--no-report', 'do not write the HTML report (report/index.html; its times are the merge\'s, the only bytes that differ from a single render)')
     .addOption(quietOption());
   withDatasetOptions(cmd);
   cmd.action(async (manifestPath: string, shards: string[], opts: Record<string, unknown>) => {
@@ -31,6 +33,7 @@ export function mergeCommand(program: Command): void {
     const result = await mergeShards(dataset, manifest, shards, opts.out as string, {
       overwrite: opts.overwrite === true,
       previews: opts.preview !== false,
+      report: opts.report !== false ? runReporter() : undefined,
       progress: progressSink({ quiet: opts.quiet === true }),
     });
     printCounts(result.stats);
