@@ -40,13 +40,18 @@ export interface ExemplarOptions {
 }
 
 /**
- * The settings, their ranges and defaults (chosen on CoNSeP so that a `--k 600` render stays
- * within 2× of Telea's; see bench/exemplar.ts). A 7-px patch holds a few stromal fibres'
- * width at 40×; three levels let a 20–30 px hole's fill be coherent across it.
+ * The settings, their ranges and defaults, chosen on CoNSeP by eye on the before/after crops
+ * and so that a `--k 600` render stays within 2× of Telea's (it took 1.3× the CPU time; see
+ * bench/exemplar.ts for ms per fill). A 7-px patch spans a stromal fibre or a strip of
+ * cytoplasm between nuclei at 40×. `levels` is an upper bound: a coarser level is added only
+ * for holes more than three patch sides thick (see patch-synthesis.ts), so nucleus-sized
+ * holes are matched at full resolution and a wide hole keeps a coherent layout. The search
+ * radius matches the render's context margin (24 px), which bounds it anyway. λ = 4 keeps
+ * flat sources (lumen) from matching textured targets.
  */
 export const EXEMPLAR_OPTIONS: OptionTable<ExemplarOptions> = {
   patchSize: { flag: '--patch-size <px>', type: 'int', min: 3, max: 31, default: 7, help: 'exemplar: side of the square patches copied, odd' },
-  levels: { flag: '--levels <n>', type: 'int', min: 1, max: 8, default: 3, help: 'exemplar: most pyramid levels (1: full resolution only)' },
+  levels: { flag: '--levels <n>', type: 'int', min: 1, max: 8, default: 4, help: 'exemplar: most pyramid levels (1: full resolution only; coarser ones only for holes thicker than three patches)' },
   iterations: { flag: '--iterations <n>', type: 'int', min: 1, max: 50, default: 3, help: 'exemplar: PatchMatch search + vote iterations per level' },
   searchRadius: { flag: '--search-radius <px>', type: 'int', min: 1, max: 1000, default: 24, help: 'exemplar: largest distance of a source patch from the hole, px' },
   textureWeight: { flag: '--texture-weight <λ>', type: 'number', min: 0, max: 1000, default: 4, help: 'exemplar: weight of texture (mean gradient) against colour in the patch match' },

@@ -48,7 +48,7 @@ export interface SynthesisInput {
 export interface SynthesisParams {
   /** Patch side in pixels, odd, ≥ 1. */
   patchSize: number;
-  /** Pyramid levels (1 = finest only); an upper bound, see {@link synthesize}. */
+  /** Most pyramid levels (1 = finest only); see {@link synthesize} for how many are used. */
   levels: number;
   /** PatchMatch + vote iterations at each coarser level, and at the finest. */
   coarseIterations: number;
@@ -90,6 +90,17 @@ interface Level {
   wsum: Float64Array;
 }
 
+/**
+ * How many patch sides thick a hole must be for a coarser level to be added. On CoNSeP the
+ * stage-1 holes of a k = 600 plan (replaced nuclei grown by 2 px) are 9 px thick at the
+ * median and at most 20; filled over two or three levels, they came out as pale, flat,
+ * sharply outlined blobs (at coarse levels nuclei swallow most 2×2 blocks and the sources left
+ * are the widest nucleus-free stretches); at full resolution only, their fills keep the grain
+ * and shade of the tissue right around them. A 7-px patch so keeps every such hole at one
+ * level, and a hole thicker than 21 px gets a coarser one.
+ */
+const DEEPEN = 3;
+
 /** How many valid source centres a coarser level must have for the pyramid to go that deep. */
 const MIN_SOURCES = 12;
 
@@ -97,17 +108,25 @@ const MIN_SOURCES = 12;
  * Fills the HOLE pixels of `input`. Returns a new H×W×3 float32 array equal to `input.colour`
  * off the hole, each hole pixel holding the exact colour of some KNOWN pixel; or `undefined`
  * when the window has no source patch of side p (then nothing can be copied at this patch
- * size; the caller tries a smaller one). Coarser levels without {@link MIN_SOURCES} sources,
- * or smaller than a patch, are dropped.
+ * size; the caller tries a smaller one).
+ *
+ * A coarser level is added (up to `levels`) only while the hole, at the current level, is
+ * more than {@link DEEPEN} patch sides thick ({@link holeThickness}): coarse levels give a
+ * wide hole's interior a coherent layout where patches from its rim cannot reach, but they
+ * hurt the thinner holes of nucleus edits. Levels without {@link MIN_SOURCES} sources, or
+ * smaller than a patch, are dropped too.
  */
 export function synthesize(input: SynthesisInput, params: SynthesisParams, rng: Rng): Float32Array | undefined {
   const { patchSize: p } = params;
   const { width: w, height: h, state } = input;
-  const val = withFeatures(input, (1 << Math.max(0, params.levels - 1)) + 1, Math.sqrt(Math.max(0, params.textureWeight)));
+  const thickness = holeThickness(state, w, h);
+  let depth = 1;
+  while (depth < params.levels && thickness / (1 << (depth - 1)) > DEEPEN * p) depth++;
+  const val = withFeatures(input, (1 << (depth - 1)) + 1, Math.sqrt(Math.max(0, params.textureWeight)));
   const finest = makeLevel(w, h, val, state, p);
   if (finest.validList.length === 0) return undefined;
   const pyramid: Level[] = [finest];
-  for (let l = 1; l < params.levels; l++) {
+  for (let l = 1; l < depth; l++) {
     const down = downsample(pyramid[l - 1], p);
     if (down === undefined || down.validList.length < MIN_SOURCES) break;
     pyramid.push(down);
@@ -134,6 +153,47 @@ export function synthesize(input: SynthesisInput, params: SynthesisParams, rng: 
     }
   }
   return colourOf(pyramid[0], p);
+}
+
+/**
+ * How thick the hole is: the largest distance, in pixels, from a HOLE pixel to the nearest
+ * pixel that is not HOLE; 0 with no hole. Distances by the 3-4 chamfer (Borgefors 1986: 3 per
+ * straight step, 4 per diagonal one, divided by 3), within 6 % of Euclidean.
+ */
+export function holeThickness(state: Uint8Array, w: number, h: number): number {
+  const far = 3 * (w + h);
+  const d = new Int32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const q = y * w + x;
+      if (state[q] !== HOLE) continue;
+      let m = far;
+      if (x > 0) m = Math.min(m, d[q - 1] + 3);
+      if (y > 0) {
+        m = Math.min(m, d[q - w] + 3);
+        if (x > 0) m = Math.min(m, d[q - w - 1] + 4);
+        if (x + 1 < w) m = Math.min(m, d[q - w + 1] + 4);
+      }
+      d[q] = m;
+    }
+  }
+  let max = 0;
+  for (let y = h - 1; y >= 0; y--) {
+    for (let x = w - 1; x >= 0; x--) {
+      const q = y * w + x;
+      if (state[q] !== HOLE) continue;
+      let m = d[q];
+      if (x + 1 < w) m = Math.min(m, d[q + 1] + 3);
+      if (y + 1 < h) {
+        m = Math.min(m, d[q + w] + 3);
+        if (x + 1 < w) m = Math.min(m, d[q + w + 1] + 4);
+        if (x > 0) m = Math.min(m, d[q + w - 1] + 4);
+      }
+      d[q] = m;
+      if (m > max) max = m;
+    }
+  }
+  return max / 3;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { InpaintJob } from '../../src/inpaint/engine.ts';
 import { createEngine, engineNames } from '../../src/inpaint/engines.ts';
 import { exemplarFill, exemplarOptions, inpaintExemplar, EXEMPLAR_OPTIONS } from '../../src/inpaint/exemplar.ts';
 import { loadOpenCV } from '../../src/inpaint/opencv.ts';
-import { EXCLUDED, HOLE, KNOWN, synthesize } from '../../src/inpaint/patch-synthesis.ts';
+import { EXCLUDED, HOLE, holeThickness, KNOWN, synthesize } from '../../src/inpaint/patch-synthesis.ts';
 import { openDataset } from '../../src/io/open.ts';
 import { augmentTo, syntheticDataset } from '../augment/method-fixtures.ts';
 
@@ -109,9 +109,9 @@ describe('exemplar inpainting', () => {
   });
 
   test('a hole in a periodic texture is filled with that texture; Telea smooths it away', async () => {
-    // A grating of period 8 px along x and 8 px along y, plus grain; the hole a 36-px disc whose
-    // central 16×16 square is wholly filled pixels. Its power spectrum (DC removed) should
-    // peak at the grating's frequency, bin 16/8 = 2 on either axis.
+    // A grating of period 8 px along x and 8 px along y, plus grain; the hole a 52-px disc (thick
+    // enough for a coarser level) whose central 16×16 square is wholly filled pixels. Its power
+    // spectrum (DC removed) should peak at the grating's frequency, bin 16/8 = 2 on either axis.
     const S = 96;
     const rng = createRng(9);
     const img = createImage(S, S);
@@ -121,7 +121,7 @@ describe('exemplar inpainting', () => {
         img.data.fill(Math.round(v), 3 * (y * S + x), 3 * (y * S + x) + 3);
       }
     }
-    const hole = discMask(S, S, 47.5, 47.5, 18);
+    const hole = discMask(S, S, 47.5, 47.5, 26);
     const hj: InpaintJob = { image: scribble(img, hole, 0), mask: hole, seed: 1 };
     const exemplar = inpaintExemplar(hj);
     const telea = inpaintClassical(await loadOpenCV(), hj, 'telea');
@@ -207,6 +207,16 @@ describe('exemplar inpainting', () => {
 
     const all = exemplarFill({ image: scribble(image, mask), mask, exclude: Uint8Array.from(mask, (m) => (m ? 0 : 1)), seed: 0 }, exemplarOptions());
     assert.equal(all.relaxed, true);
+  });
+
+  test('hole thickness: the largest distance from a hole pixel to the rest, within 6 % of Euclidean', () => {
+    const S = 96;
+    for (const r of [3, 10, 26]) {
+      const state = Uint8Array.from(discMask(S, S, 47.5, 47.5, r), (v) => (v ? HOLE : KNOWN));
+      const t = holeThickness(state, S, S);
+      assert.ok(Math.abs(t - r) <= 0.06 * r + 1, `disc of radius ${r}: thickness ${t}`);
+    }
+    assert.equal(holeThickness(new Uint8Array(25), 5, 5), 0);
   });
 
   test('the synthesis core: no source patch is undefined; fills hold only KNOWN colours', () => {
