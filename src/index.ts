@@ -35,3 +35,10 @@ export type { EngineInput, InpaintEngine, InpaintJob } from './inpaint/engine.ts
 
 // Metrics: HoVer-Net's compute_stats, exactly.
 export { evaluate, type Evaluation, type EvaluateOptions } from './metrics/evaluate.ts';
+
+// Reports: the HTML report of a run (written by `augment` with `report: runReporter()`), and the comparison of every method.
+export { runReporter } from './report/reporter.ts';
+export { writeRunReport, type RunReportInput, type RunReportSummary } from './report/run-report.ts';
+export { reportAugmented, type ReportOptions } from './report/run-command.ts';
+export { compareMethods, type CompareSettings, type Comparison, type ComparedRun } from './report/compare.ts';
+export type { OutputAddition, WrittenRun } from './augment/driver.ts';

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { NucleiMixError } from '../core/errors.ts';
 import { pendingOutputs } from '../io/write.ts';
 import { augmentCommand } from './augment.ts';
+import { compareCommand } from './compare.ts';
 import { convertCommand } from './convert.ts';
 import { demoCommand } from './demo.ts';
 import { emitCommand } from './emit.ts';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   evalCommand(program);
   realismCommand(program);
   reportCommand(program);
+  compareCommand(program);
   demoCommand(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

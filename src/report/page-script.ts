@@ -117,7 +117,7 @@ export const RUN_SCRIPT = `
       var it = byIndex[i];
       if (!it) return;
       var a = sv('a', { href: '#i-' + i });
-      var c = sv('circle', { cx: it.x, cy: it.y, r: r, 'stroke-width': (1.5 * im.W) / im.w });
+      var c = sv('circle', { cx: it.x, cy: it.y, r: r, 'stroke-width': (2.2 * im.W) / im.w });
       var t = sv('title');
       t.textContent = '#' + i + ' ' + typeName(it.type) + ', ' + it.kind;
       c.appendChild(t);

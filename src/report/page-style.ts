@@ -35,7 +35,7 @@ figcaption dd { margin: 0; }
 .thumb { position: relative; line-height: 0; }
 .thumb-box { display: inline-block; }
 .thumb-box .name { font-size: 12px; line-height: 1.4; }
-.thumb circle { fill: rgba(0, 200, 83, 0.25); stroke: var(--new); stroke-width: 1.5; cursor: pointer; }
+.thumb circle { fill: rgba(255, 234, 0, 0.18); stroke: #ffea00; cursor: pointer; }
 .thumb a:hover circle { fill: rgba(31, 111, 180, 0.6); }
 .legend span { margin-right: 14px; }
 .legend i { display: inline-block; width: 22px; height: 0; border-top: 3px solid; vertical-align: middle; margin-right: 4px; }

@@ -10,7 +10,7 @@ import { html, jsonForScript, num, page, raw, type Html } from './html.ts';
 import { RUN_SCRIPT } from './page-script.ts';
 import { REPORT_STYLE } from './page-style.ts';
 import type { RealismRecord } from './realism-record.ts';
-import type { RunReportData, RunReportInput } from './run-report.ts';
+import type { RunReportData, RunReportInput } from './run-data.ts';
 
 function value(v: unknown): string {
   if (v === null || v === undefined) return '—';
@@ -29,7 +29,7 @@ export function countsSection(input: Pick<RunReportInput, 'stats'>): Html {
   return html`<section id="counts"><h2>Nuclei per type</h2>
 ${countChart(bars)}
 <table class="counts"><thead><tr><th>type</th><th>name</th><th class="n">before</th><th class="n">after</th><th class="n">change</th></tr></thead>
-<tbody>${rows.map((r) => html`<tr><td>${r[0]}</td><td>${r[1]}</td><td class="n">${r[2]}</td><td class="n">${r[3]}</td><td class="n">${r[4]}</td></tr>`)}</tbody></table>
+<tbody>${rows.map((r) => html`<tr><td>${r[0]}</td><td>${r[1]}</td><td class="n">${r[2].toLocaleString('en-US')}</td><td class="n">${r[3].toLocaleString('en-US')}</td><td class="n">${r[4]}</td></tr>`)}</tbody></table>
 </section>`;
 }
 
