@@ -10,7 +10,7 @@ import { basename, join, relative, sep } from 'node:path';
 import { entryKindOrOther } from './dir-entries.ts';
 
 /** Files and folders nucleimix writes beside an augmented dataset: not data, when that output is read again. */
-const NOT_DATA = new Set(['cache', 'preview', 'report', 'manifest.json', 'stats.json', 'report.html']);
+const NOT_DATA = new Set(['cache', 'preview', 'report', 'manifest.json', 'stats.json', 'realism.json', 'report.html']);
 
 /** Hex SHA-256 of a file's bytes, streamed. */
 export async function fileHash(path: string): Promise<string> {
