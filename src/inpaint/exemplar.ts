@@ -41,13 +41,13 @@ export interface ExemplarOptions {
 
 /**
  * The settings, their ranges and defaults, chosen on CoNSeP by eye on the before/after crops
- * and so that a `--k 600` render stays within 2× of Telea's (it took 1.3× the CPU time; see
- * bench/exemplar.ts for ms per fill). A 7-px patch spans a stromal fibre or a strip of
- * cytoplasm between nuclei at 40×. `levels` is an upper bound: a coarser level is added only
- * for holes more than three patch sides thick (see patch-synthesis.ts), so nucleus-sized
- * holes are matched at full resolution and a wide hole keeps a coherent layout. The search
- * radius matches the render's context margin (24 px), which bounds it anyway. λ = 4 keeps
- * flat sources (lumen) from matching textured targets.
+ * and so that a `--k 600` render stays within 2× of Telea's (it took 1.24× the wall time and
+ * 1.1× the CPU time; bench/exemplar.ts gives ms per fill). A 7-px patch spans a stromal fibre
+ * or a strip of cytoplasm between nuclei at 40×. `levels` is an upper bound: a coarser level
+ * is added only for holes more than three patch sides thick (see patch-synthesis.ts), so
+ * nucleus-sized holes are matched at full resolution and a wide hole keeps a coherent layout.
+ * The search radius matches the render's context margin (24 px), which bounds it anyway.
+ * λ = 4 keeps flat sources (lumen) from matching textured targets.
  */
 export const EXEMPLAR_OPTIONS: OptionTable<ExemplarOptions> = {
   patchSize: { flag: '--patch-size <px>', type: 'int', min: 3, max: 31, default: 7, help: 'exemplar: side of the square patches copied, odd' },
