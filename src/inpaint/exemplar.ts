@@ -11,11 +11,11 @@
  *
  * Per job: pixels under the mask are HOLE, pixels under `exclude` (other nuclei, pasted
  * donors) EXCLUDED — context a match compares, never a colour copied into the hole — and the
- * rest KNOWN. Sources are
- * searched only within `searchRadius` px of the hole's bounding box (also bounded by the crop
- * the adapter hands over: the region's box plus its context margin). The result equals the
- * job's image off the mask, and every filled pixel is the exact colour of a KNOWN pixel. All
- * randomness comes from the job's seed: same job and seed, same bytes.
+ * rest KNOWN. Sources are searched only within `searchRadius` px of the hole's bounding box
+ * (also bounded by the crop the adapter hands over: the region's box plus its context
+ * margin). The result equals the job's image off the mask, and every filled pixel is the
+ * exact colour of a KNOWN pixel. All randomness comes from the job's seed: same job and seed,
+ * same bytes.
  */
 import { NucleiMixError } from '../core/errors.ts';
 import { resolveOptions, type OptionTable } from '../core/options.ts';
