@@ -83,6 +83,7 @@ until [ "$(ls kill/shard-1/images/ 2>/dev/null | grep -c '\.json$')" -ge "$want"
 done
 scancel "${render}_1"
 while squeue -h -j "${render}_1" 2>/dev/null | grep -q .; do sleep 0.5; done
+[ ! -f kill/shard-1/complete.json ] || { echo "shard 1 finished before the cancel landed: too little work per shard to kill one part-way; use larger data" >&2; exit 1; }
 done_before=$(ls kill/shard-1/images/ | grep -c '\.json$')
 say "shard 1 cancelled after $(since "$t") with $done_before of its $total images done (merge job $merge: $(slurm_job_state "$merge"))"
 for _ in $(seq 120); do squeue -h -j "$render" 2>/dev/null | grep -q . || break; sleep 1; done
