@@ -16,8 +16,9 @@ export interface DonorTransform {
  *
  * All rasters share the crop's size w×h (`rgb.width` × `rgb.height`), row-major. The crop is
  * the bounding box of the transformed r1 grown by {@link DONOR_PAD} px on each side, so the
- * transition layers r2 and r3 that the renderer grows from r1 fit inside it too; nothing of
- * r1 is ever cut off.
+ * transition layers r2 and r3 that the renderer grows from r1 fit inside it too, and beyond
+ * them the donor's own background that its edge is measured against (`donor-edge.ts`: 3–6 px
+ * from r0); nothing of r1 is ever cut off.
  */
 export interface DonorCut {
   /** The donor's image name and instance id, as in the manifest. */
@@ -40,8 +41,8 @@ export interface DonorCut {
   area: number;
 }
 
-/** Margin in pixels between the transformed r1's bounding box and the crop's edge. */
-export const DONOR_PAD = 2;
+/** Margin in pixels between the transformed r1's bounding box and the crop's edge: 5 past r1 holds everything within 6 px of r0. */
+export const DONOR_PAD = 5;
 
 /**
  * Cuts instance `id` of `sample` with its one-pixel contour r1, flips it (`flipH` mirrors

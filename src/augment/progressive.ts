@@ -3,20 +3,47 @@
  * and updates its labels.
  *
  * - Copy-and-replace (major target): stage 1 erases the replaced nucleus grown by 2 px and
- *   inpaints the hole; stage 2 pastes the donor's r1 (nucleus + its own 1-px contour) centred
- *   on the target and inpaints the transition ring r3 \ r1.
+ *   inpaints the hole; stage 2 pastes the donor's nucleus r0 centred on the target, inpaints
+ *   the transition ring r3 \ r1, and lays the donor's edge — its own 1-px contour r1 \ r0 and
+ *   what of the nucleus shows in the ring — onto the target's background there.
  * - Copy-and-paste (background target): stage 2 only.
  *
+ * Two departures from the paper's letter, both measured on CoNSeP k = 600 (`bench/rims.ts`,
+ * statistics of src/realism/rims.ts; issue 10): 11.1 % of the ring +1 pixels around inserted
+ * nuclei were more than 15 grey levels brighter than rings +4..+8 (around real nuclei of the
+ * type: 4.5 %) and 56.5 % of the inserted nuclei had a 2–3 px halo more than 15 levels darker
+ * than rings +5..+8 (real: 34.0 %); with both, 3.2 % and 35.7 %.
+ *
+ * - No nucleus is a source of fill: in either stage every other nucleus within
+ *   {@link HIDE_REACH} px of the fill, and in stage 2 the pasted nucleus, is unknown to the
+ *   engine, and never written back. A classical engine averages every known pixel within its
+ *   radius: through a 1-px contour the ring took the donor's dark nucleus (dark halos about
+ *   51 % with the edge below but the nucleus known), and the stage-1 fill took the replaced
+ *   nucleus's crowded neighbours (about 47 %).
+ * - The contour keeps the donor's edge, not the donor's background: each pixel of r3 \ r0 gets
+ *   (1 − a)·t + a·N, a its nuclear share and N the nucleus's colour estimated in the donor
+ *   (`donor-edge.ts`), t the target's background (the pixel as it was under the contour, the
+ *   inpainted fill in the ring). The paper places the contour "preserving its immediate
+ *   background information"; that background — a retraction halo, a lumen — pasted into other
+ *   tissue was the dotted white ring (without it 1.4 % of ring +1 pixels were bright), and a
+ *   ring inpainted from the whole contour spread the contour's dark share 2 px outward where
+ *   labels follow the visible edge (generated tiles: 32 % of the inserted nuclei with a dark
+ *   halo, none of the real ones). Where a cannot be estimated the paper's rule stands: the
+ *   contour pasted as it is, the ring as inpainted.
+ *
+ * Telea's 16-bit fill is no cause of either (at 8 bits: 10.7 % and 58.2 %).
+ *
  * Other nuclei keep every pixel the new nucleus (r0) does not cover, in the labels and in the
- * image: their pixels are never in an inpainting mask, and the donor's contour r1 \ r0 is not
- * pasted over them. Inpainting runs on crops around each edit (its region's bounding box plus
- * a margin), all stage-1 crops of the image in one batch, then all stage-2 crops in another.
+ * image: nothing is written back over them, and the donor's contour is not laid over them.
+ * Inpainting runs on crops around each edit (its region's bounding box plus a margin), all
+ * stage-1 crops of the image in one batch, then all stage-2 crops in another.
  */
 import { expectedError, NucleiMixError } from '../core/errors.ts';
 import { dilationRings, indexOfId, instanceStats, renumber, type InstanceStats, type Labels } from '../core/labels.ts';
 import { createImage, createInstanceMap } from '../core/raster.ts';
 import { editedSample, type Sample } from '../io/dataset.ts';
 import type { DonorCut } from './donor.ts';
+import { donorEdge } from './donor-edge.ts';
 import type { AppliedEdit, RenderedImage } from './applied-edit.ts';
 import { LAYER } from './applied-edit.ts';
 import type { Insertion } from './manifest.ts';
@@ -49,6 +76,8 @@ interface Placed {
   r1: Int32Array;
   r1Src: Int32Array;
   ring: Int32Array;
+  /** The donor crop index of each ring pixel. */
+  ringSrc: Int32Array;
   /** The replaced nucleus grown by 2 px, and its pixels as read (major targets only). */
   hole: Int32Array | undefined;
   replacedId: number | undefined;
@@ -96,20 +125,23 @@ export async function renderProgressive(
   const isOther = (p: number): boolean => inst[p] !== 0 && !replaced.has(inst[p]);
 
   // Stage 1: every hole of the image in one batch. Each crop masks all holes it sees (not only
-  // its own), so no job takes a nucleus that another job is erasing as context.
+  // its own), so no job takes a nucleus that another job is erasing as context. Other nuclei
+  // near a hole are hidden from the engine too (see above; never written back), and no
+  // nucleus is a source an exemplar engine may copy.
   const out = target.image.data.slice();
   const unknown = new Uint8Array(W * H);
-  const majors = placed.filter((p) => p.hole !== undefined);
-  for (const p of majors) for (const q of p.hole!) if (!isOther(q)) unknown[q] = 1;
-  // Other nuclei are never a source of fill texture.
   const exclude = new Uint8Array(W * H);
   for (let q = 0; q < exclude.length; q++) if (isOther(q)) exclude[q] = 1;
+  const majors = placed.filter((p) => p.hole !== undefined);
+  for (const p of majors) for (const q of p.hole!) unknown[q] = 1;
+  hideNuclei(unknown, inst, isOther, W, H);
   const image = { rgb: out, width: W, height: H, unknown, exclude };
   const stage = (p: Placed, s: number): number => jobSeed(seed, target.name, `${p.edit.insertion.index}/${s}`);
-  await inpaint(image, majors.map((p) => ({ bbox: boxOf(p.hole!, W), pixels: p.hole!.filter((q) => unknown[q]), seed: stage(p, 1) })), margin);
+  await inpaint(image, majors.map((p) => ({ bbox: boxOf(p.hole!, W), pixels: p.hole!.filter((q) => !isOther(q)), seed: stage(p, 1) })), margin);
 
-  // Stage 2: paste every donor's r1 (r0 over anything, r1 \ r0 only where no other nucleus
-  // is), then inpaint every transition ring in one batch.
+  // Stage 2: paste every donor's r0 (over anything), inpaint every transition ring in one
+  // batch with the pasted nuclei hidden and the target's own pixels under the contours, then
+  // lay each donor's edge over its contour and ring.
   unknown.fill(0);
   for (const p of placed) {
     const rgb = p.edit.donor.rgb.data;
@@ -117,15 +149,18 @@ export async function renderProgressive(
     for (let i = 0; i < p.r1.length; i++) {
       const q = p.r1[i];
       const s = p.r1Src[i];
-      if (!r0[s] && isOther(q)) continue;
+      if (!r0[s]) continue;
       out[3 * q] = rgb[3 * s];
       out[3 * q + 1] = rgb[3 * s + 1];
       out[3 * q + 2] = rgb[3 * s + 2];
+      unknown[q] = 1;
     }
-    for (const q of p.ring) if (!isOther(q)) unknown[q] = 1;
+    for (const q of p.ring) unknown[q] = 1;
     for (const q of p.r1) exclude[q] = 1; // the pasted nucleus and its contour are no fill texture either
   }
-  await inpaint(image, placed.map((p) => ({ bbox: p.r3Box, pixels: p.ring.filter((q) => unknown[q]), seed: stage(p, 2) })), margin);
+  hideNuclei(unknown, inst, isOther, W, H);
+  await inpaint(image, placed.map((p) => ({ bbox: p.r3Box, pixels: p.ring.filter((q) => !isOther(q)), seed: stage(p, 2) })), margin);
+  for (const p of placed) layEdge(p, out, isOther);
 
   // Labels: the replaced nuclei leave, each new nucleus is r0 under a fresh id above all
   // present ids (so renumbering appends them in insertion order).
@@ -219,6 +254,7 @@ function place(target: Sample, edit: Edit, stats: InstanceStats): Placed {
   const r1: number[] = [];
   const r1Src: number[] = [];
   const ring: number[] = [];
+  const ringSrc: number[] = [];
   let bx0 = W;
   let by0 = H;
   let bx1 = 0;
@@ -244,6 +280,7 @@ function place(target: Sample, edit: Edit, stats: InstanceStats): Placed {
         if (donor.r0[s]) r0.push(q);
       } else {
         ring.push(q);
+        ringSrc.push(s); // r3 lies within the donor crop (DONOR_PAD ≥ 2), so s ≥ 0
       }
     }
   }
@@ -289,11 +326,84 @@ function place(target: Sample, edit: Edit, stats: InstanceStats): Placed {
     r1: Int32Array.from(r1),
     r1Src: Int32Array.from(r1Src),
     ring: Int32Array.from(ring),
+    ringSrc: Int32Array.from(ringSrc),
     hole,
     replacedId,
     r3Box,
     bbox: [bx0, by0, bx1, by1],
   };
+}
+
+/** How near (px, Chebyshev) to a pixel being filled a nucleus is hidden from the engine: beyond OpenCV's radius (NucleiMix's is 3). */
+export const HIDE_REACH = 8;
+
+/**
+ * Marks unknown, in place, every pixel of each other nucleus (`isOther`) that comes within
+ * {@link HIDE_REACH} px of a pixel already unknown: the whole nucleus, so that none of its
+ * pixels is a source for the hidden ones next to the fill either. Nuclei farther away stay
+ * known (the engine would only fill them for nothing).
+ */
+function hideNuclei(unknown: Uint8Array, inst: Int32Array, isOther: (q: number) => boolean, W: number, H: number): void {
+  const near = boxDilate(unknown, W, H, HIDE_REACH);
+  const ids = new Set<number>();
+  for (let q = 0; q < near.length; q++) if (near[q] && isOther(q)) ids.add(inst[q]);
+  if (ids.size === 0) return;
+  for (let q = 0; q < unknown.length; q++) if (ids.has(inst[q]) && isOther(q)) unknown[q] = 1;
+}
+
+/** 1 where a non-zero pixel of `mask` (H×W) lies within `r` px (Chebyshev): a (2r+1)² box dilation, one pass per axis. */
+function boxDilate(mask: Uint8Array, W: number, H: number, r: number): Uint8Array {
+  const rows = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) {
+    let last = -Infinity; // the last set pixel to the left, then sweeping back from the right
+    for (let x = 0; x < W; x++) {
+      if (mask[y * W + x]) last = x;
+      if (x - last <= r) rows[y * W + x] = 1;
+    }
+    last = Infinity;
+    for (let x = W - 1; x >= 0; x--) {
+      if (mask[y * W + x]) last = x;
+      if (last - x <= r) rows[y * W + x] = 1;
+    }
+  }
+  const out = new Uint8Array(W * H);
+  for (let x = 0; x < W; x++) {
+    let last = -Infinity;
+    for (let y = 0; y < H; y++) {
+      if (rows[y * W + x]) last = y;
+      if (y - last <= r) out[y * W + x] = 1;
+    }
+    last = Infinity;
+    for (let y = H - 1; y >= 0; y--) {
+      if (rows[y * W + x]) last = y;
+      if (last - y <= r) out[y * W + x] = 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * Lays the donor's edge over the contour r1 \ r0 and the ring of `p`, in place in `out`:
+ * (1 − a)·t + a·N (see the module comment), t being what `out` holds there — the target as it
+ * was under the contour, the inpainted fill in the ring. Where a is NaN the paper's rule
+ * stands: the donor's contour pixel pasted as it is, the ring's fill kept. Pixels of other
+ * nuclei are left alone.
+ */
+function layEdge(p: Placed, out: Uint8Array, isOther: (q: number) => boolean): void {
+  const donor = p.edit.donor;
+  const { share, nucleus } = donorEdge(donor);
+  const rgb = donor.rgb.data;
+  const lay = (q: number, s: number, contour: boolean): void => {
+    if (isOther(q)) return;
+    const a = share[s];
+    if (Number.isNaN(a)) {
+      if (contour) for (let c = 0; c < 3; c++) out[3 * q + c] = rgb[3 * s + c];
+      return;
+    }
+    for (let c = 0; c < 3; c++) out[3 * q + c] = Math.round((1 - a) * out[3 * q + c] + a * nucleus[3 * s + c]);
+  };
+  for (let i = 0; i < p.r1.length; i++) if (!donor.r0[p.r1Src[i]]) lay(p.r1[i], p.r1Src[i], true);
+  for (let i = 0; i < p.ring.length; i++) lay(p.ring[i], p.ringSrc[i], false);
 }
 
 /** Throws when two edits' regions (r3 ∪ hole) share a pixel. */
