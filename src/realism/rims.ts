@@ -17,7 +17,7 @@ import { instanceStats } from '../core/labels.ts';
 import type { InstanceMap, RgbImage } from '../core/raster.ts';
 import type { SampleSource } from '../io/dataset.ts';
 import { areasById, insertedInstances, type InsertionPoint } from './inserted.ts';
-import { signedDistance } from './signed-distance.ts';
+import { instanceSignedDistance } from './signed-distance.ts';
 
 /** Grey levels (0–255 scale) a pixel or ring must differ by to count as bright or dark. */
 export const RIM_THRESHOLD = 15;
@@ -53,17 +53,8 @@ const OUTSIDE = 8;
  * @param bbox the instance's box [x0, y0, x1, y1), x1 and y1 exclusive
  */
 export function rimOf(image: RgbImage, inst: InstanceMap, id: number, bbox: ArrayLike<number>): Rim {
-  const { width: w, height: h, data } = image;
-  const m = OUTSIDE + 1;
-  const x0 = Math.max(0, bbox[0] - m);
-  const y0 = Math.max(0, bbox[1] - m);
-  const x1 = Math.min(w, bbox[2] + m);
-  const y1 = Math.min(h, bbox[3] + m);
-  const cw = x1 - x0;
-  const ch = y1 - y0;
-  const mask = new Uint8Array(cw * ch);
-  for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) mask[y * cw + x] = inst.data[(y0 + y) * w + x0 + x] === id ? 1 : 0;
-  const sd = signedDistance(mask, cw, ch);
+  const { width: w, data } = image;
+  const { x0, y0, width: cw, height: ch, sd } = instanceSignedDistance(inst, id, bbox, OUTSIDE + 1);
   const ring1: number[] = [];
   const near: number[] = []; // rings +2..+3
   const ref: number[] = []; // rings +4..+8

@@ -7,7 +7,7 @@
  * opposite labels, split across folds.
  */
 import type { RgbImage, InstanceMap } from '../core/raster.ts';
-import { signedDistance } from './signed-distance.ts';
+import { instanceSignedDistance } from './signed-distance.ts';
 
 /** The rings, innermost first: ring −k holds the nucleus's pixels at distance (k−1, k] from the outside; ring +k the pixels outside at distance (k−1, k] from it. */
 export const RINGS: readonly number[] = [-3, -2, -1, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -105,17 +105,8 @@ export function ringMaps(image: RgbImage): RingMaps {
  * @param bbox the instance's box [x0, y0, x1, y1), x1 and y1 exclusive
  */
 export function ringFeatures(maps: RingMaps, inst: InstanceMap, id: number, bbox: ArrayLike<number>): Float64Array {
-  const { width: w, height: h } = maps;
-  const m = OUTSIDE + 1;
-  const x0 = Math.max(0, bbox[0] - m);
-  const y0 = Math.max(0, bbox[1] - m);
-  const x1 = Math.min(w, bbox[2] + m);
-  const y1 = Math.min(h, bbox[3] + m);
-  const cw = x1 - x0;
-  const ch = y1 - y0;
-  const mask = new Uint8Array(cw * ch);
-  for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) mask[y * cw + x] = inst.data[(y0 + y) * w + x0 + x] === id ? 1 : 0;
-  const sd = signedDistance(mask, cw, ch);
+  const { width: w } = maps;
+  const { x0, y0, width: cw, height: ch, sd } = instanceSignedDistance(inst, id, bbox, OUTSIDE + 1);
   // Per ring: count, then per statistic a sum (and for OD a sum of squares).
   const count = new Float64Array(RINGS.length);
   const sum = new Float64Array(RINGS.length * S);

@@ -2,6 +2,7 @@
  * Exact Euclidean signed distance of a binary mask, the coordinate the realism rings are cut
  * along.
  */
+import type { InstanceMap } from '../core/raster.ts';
 
 const INF = 1e20;
 
@@ -78,4 +79,34 @@ export function signedDistance(mask: ArrayLike<number>, width: number, height: n
     else out[p] = toInside[p] >= INF ? Infinity : Math.sqrt(toInside[p]);
   }
   return out;
+}
+
+/** The signed distance of one instance over a window of the image around it. */
+export interface InstanceDistance {
+  /** The window's top-left corner, in image pixels. */
+  x0: number;
+  y0: number;
+  /** The window's size (px). */
+  width: number;
+  height: number;
+  /** height×width float64, row-major: {@link signedDistance} of the instance's pixels within the window. */
+  sd: Float64Array;
+}
+
+/**
+ * {@link signedDistance} of instance `id` of `inst` over its box grown by `margin` px on each
+ * side and clipped to the map: distances are measured within the image, so pixels beyond its
+ * border are on neither side.
+ *
+ * @param bbox the instance's box [x0, y0, x1, y1), x1 and y1 exclusive
+ */
+export function instanceSignedDistance(inst: InstanceMap, id: number, bbox: ArrayLike<number>, margin: number): InstanceDistance {
+  const { width: w, height: h, data } = inst;
+  const x0 = Math.max(0, bbox[0] - margin);
+  const y0 = Math.max(0, bbox[1] - margin);
+  const cw = Math.min(w, bbox[2] + margin) - x0;
+  const ch = Math.min(h, bbox[3] + margin) - y0;
+  const mask = new Uint8Array(cw * ch);
+  for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) mask[y * cw + x] = data[(y0 + y) * w + x0 + x] === id ? 1 : 0;
+  return { x0, y0, width: cw, height: ch, sd: signedDistance(mask, cw, ch) };
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createInstanceMap } from '../../src/core/raster.ts';
 import { createRng } from '../../src/core/rng.ts';
-import { signedDistance } from '../../src/realism/signed-distance.ts';
+import { instanceSignedDistance, signedDistance } from '../../src/realism/signed-distance.ts';
 
 /** The signed distance by brute force: nearest pixel of the other side over the whole raster. */
 function bruteForce(mask: Uint8Array, w: number, h: number): Float64Array {
@@ -50,5 +51,22 @@ describe('signedDistance', () => {
   it('is ±Infinity where the other side does not exist', () => {
     assert.deepEqual(Array.from(signedDistance(new Uint8Array(4).fill(1), 2, 2)), [-Infinity, -Infinity, -Infinity, -Infinity]);
     assert.deepEqual(Array.from(signedDistance(new Uint8Array(4), 2, 2)), [Infinity, Infinity, Infinity, Infinity]);
+  });
+});
+
+describe('instanceSignedDistance', () => {
+  it("is the instance's signed distance over its box grown by the margin, clipped to the map", () => {
+    // 12×10 map: instance 5 is the 2×2 block at x 1..2, y 6..7; instance 9 elsewhere is outside.
+    const w = 12;
+    const h = 10;
+    const inst = createInstanceMap(w, h);
+    for (const [x, y] of [[1, 6], [2, 6], [1, 7], [2, 7]]) inst.data[y * w + x] = 5;
+    inst.data[6 * w + 4] = 9;
+    const got = instanceSignedDistance(inst, 5, [1, 6, 3, 8], 3);
+    assert.deepEqual([got.x0, got.y0, got.width, got.height], [0, 3, 6, 7]); // x 0..5, y 3..9
+    const mask = new Uint8Array(got.width * got.height);
+    for (let y = 0; y < got.height; y++) for (let x = 0; x < got.width; x++) mask[y * got.width + x] = inst.data[(got.y0 + y) * w + got.x0 + x] === 5 ? 1 : 0;
+    assert.deepEqual(Array.from(got.sd), Array.from(signedDistance(mask, got.width, got.height)));
+    assert.equal(got.sd[(6 - got.y0) * got.width + 4 - got.x0], 2); // the other instance's pixel counts as outside
   });
 });
