@@ -71,11 +71,8 @@ export function inpaintClassical(cv: OpenCV, job: InpaintJob, method: ClassicalM
   const { width, height } = image;
   const out = createImage(width, height, image.data.slice());
 
-  const box = unknownBox(mask, width, height);
+  const box = unknownBox(mask, width, height, index);
   if (box === undefined) return out;
-  if (box.count === width * height) {
-    throw new NucleiMixError(`inpaint job ${index}: every pixel of the ${width}×${height} mask is unknown; there is nothing to fill from`);
-  }
 
   const margin = radius + 2;
   const [x0, x1] = cropToHole ? windowSpan(box.x0, box.x1, width, margin) : [0, width];
@@ -196,8 +193,14 @@ function windowSpan(lo: number, hi: number, n: number, margin: number): [number,
   return [start, end];
 }
 
-/** Bounding box (x1, y1 exclusive) and count of the non-zero pixels of an H×W mask. */
-function unknownBox(mask: Uint8Array, width: number, height: number): { x0: number; y0: number; x1: number; y1: number; count: number } | undefined {
+/**
+ * Bounding box (x1, y1 exclusive) and count of the unknown (non-zero) pixels of an H×W mask:
+ * undefined when there are none (the job is an identical copy).
+ *
+ * @param index the job's position in its batch, for the error message
+ * @throws NucleiMixError when every pixel is unknown: there is nothing to fill from
+ */
+export function unknownBox(mask: Uint8Array, width: number, height: number, index: number): { x0: number; y0: number; x1: number; y1: number; count: number } | undefined {
   let x0 = width;
   let y0 = height;
   let x1 = 0;
@@ -213,6 +216,9 @@ function unknownBox(mask: Uint8Array, width: number, height: number): { x0: numb
       if (y < y0) y0 = y;
       y1 = y + 1;
     }
+  }
+  if (count === width * height && count > 0) {
+    throw new NucleiMixError(`inpaint job ${index}: every pixel of the ${width}×${height} mask is unknown; there is nothing to fill from`);
   }
   return count === 0 ? undefined : { x0, y0, x1, y1, count };
 }

@@ -21,7 +21,7 @@ import { NucleiMixError } from '../core/errors.ts';
 import { resolveOptions, type OptionTable } from '../core/options.ts';
 import { createImage, type RgbImage } from '../core/raster.ts';
 import { createRng } from '../core/rng.ts';
-import { checkJob } from './classical.ts';
+import { checkJob, unknownBox } from './classical.ts';
 import type { InpaintEngine, InpaintJob } from './engine.ts';
 import { EXCLUDED, HOLE, KNOWN, synthesize } from './patch-synthesis.ts';
 
@@ -118,9 +118,8 @@ export function exemplarFill(job: InpaintJob, options: ExemplarOptions, index = 
   }
   const { width: W, height: H } = image;
   const out = createImage(W, H, image.data.slice());
-  const box = holeBox(mask, W, H);
+  const box = unknownBox(mask, W, H, index);
   if (box === undefined) return { image: out, patchSize: options.patchSize, relaxed: false };
-  if (box.count === W * H) throw new NucleiMixError(`inpaint job ${index}: every pixel of the ${W}×${H} mask is unknown; there is nothing to fill from`);
 
   const sizes = [...new Set([options.patchSize, 3, 1])].filter((p) => p <= options.patchSize);
   const reach = options.searchRadius + (options.patchSize >> 1);
@@ -183,24 +182,4 @@ function writeHole(out: RgbImage, mask: Uint8Array, win: Box, filled: Float32Arr
       for (let c = 0; c < 3; c++) out.data[3 * q + c] = Math.min(255, Math.max(0, Math.round(filled[s + c])));
     }
   }
-}
-
-/** Bounding box (exclusive) and count of the mask's non-zero pixels. */
-function holeBox(mask: Uint8Array, W: number, H: number): (Box & { count: number }) | undefined {
-  let x0 = W;
-  let y0 = H;
-  let x1 = 0;
-  let y1 = 0;
-  let count = 0;
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      if (!mask[y * W + x]) continue;
-      count++;
-      if (x < x0) x0 = x;
-      if (x >= x1) x1 = x + 1;
-      if (y < y0) y0 = y;
-      y1 = y + 1;
-    }
-  }
-  return count === 0 ? undefined : { x0, y0, x1, y1, count };
 }
