@@ -1,10 +1,10 @@
 /** `nucleimix verify`: check a finished output against its manifest (flags and printing only). */
-import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readManifest } from '../augment/manifest-file.ts';
 import { NucleiMixError } from '../core/errors.ts';
 import { verifyOutput } from '../cluster/verify.ts';
 import { openDataset } from '../io/open.ts';
+import { pathExists } from '../io/path-exists.ts';
 import { join } from 'node:path';
 import { shown } from './augment.ts';
 
@@ -21,7 +21,7 @@ export function verifyCommand(program: Command): void {
       let inputPath: string | undefined;
       if (opts.input !== false) {
         inputPath = typeof opts.input === 'string' ? opts.input : manifest.dataset.root;
-        if (typeof opts.input !== 'string' && !(await stat(inputPath).then(() => true, () => false))) inputPath = undefined;
+        if (typeof opts.input !== 'string' && !(await pathExists(inputPath))) inputPath = undefined;
       }
       const input = inputPath === undefined ? undefined : await openDataset(inputPath, { merge: manifest.options.merge as string | undefined, classes: manifest.options.classes as string | undefined });
       const report = await verifyOutput(dir, { input });

@@ -8,7 +8,7 @@
  * has the same images of the same sizes, and every image the manifest leaves alone is the
  * input's, pixel for pixel and label for label.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NucleiMixError } from '../core/errors.ts';
 import { instanceStats } from '../core/labels.ts';
@@ -16,6 +16,7 @@ import type { InstanceMap } from '../core/raster.ts';
 import type { Dataset } from '../io/dataset.ts';
 import { datasetFileHashes } from '../io/file-hashes.ts';
 import { openDataset } from '../io/open.ts';
+import { pathExists } from '../io/path-exists.ts';
 import { methodOptions } from '../augment/driver.ts';
 import { readManifest } from '../augment/manifest-file.ts';
 import type { AnyManifest } from '../augment/manifest.ts';
@@ -124,9 +125,9 @@ export async function verifyOutput(dir: string, options: VerifyOptions = {}): Pr
   }
   checked.push('per-type counts equal stats.json\'s');
 
-  if (await exists(join(dir, 'preview'))) {
-    for (const name of byImage.keys()) if (!(await exists(join(dir, 'preview', `${name}.png`)))) problem(`preview/${name}.png is missing (image '${name}' has insertions)`);
-    if (manifest.insertions.length > 0 && !(await exists(join(dir, 'preview', 'before-after.png')))) problem('preview/before-after.png is missing');
+  if (await pathExists(join(dir, 'preview'))) {
+    for (const name of byImage.keys()) if (!(await pathExists(join(dir, 'preview', `${name}.png`)))) problem(`preview/${name}.png is missing (image '${name}' has insertions)`);
+    if (manifest.insertions.length > 0 && !(await pathExists(join(dir, 'preview', 'before-after.png')))) problem('preview/before-after.png is missing');
     checked.push('a preview for every edited image');
   }
 
@@ -177,11 +178,3 @@ function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,8 +1,9 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { NucleiMixError } from '../core/errors.ts';
 import { writeClassesFile } from './classes-file.ts';
 import type { FormatIO, SampleSource } from './dataset.ts';
+import { pathExists } from './path-exists.ts';
 
 /** Temporary folders being written; the CLI removes them if the process is interrupted. */
 export const pendingOutputs = new Set<string>();
@@ -10,15 +11,6 @@ export const pendingOutputs = new Set<string>();
 function isWithin(child: string, parent: string): boolean {
   const rel = relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -34,7 +26,7 @@ export async function checkOutput(outDir: string, options: Pick<WriteOptions, 'i
       throw new NucleiMixError(`refusing to write the output into or over the input dataset ${input}`, outDir);
     }
   }
-  const existed = await exists(out);
+  const existed = await pathExists(out);
   if (existed && !options.overwrite) throw new NucleiMixError('already exists; choose another output folder or pass --overwrite', outDir);
   return existed;
 }
