@@ -4,11 +4,10 @@ import { augmentDataset, type AugmentResult } from '../augment/driver.ts';
 import { METHODS } from '../augment/methods.ts';
 import { countChangeRows, type AugmentStats } from '../augment/stats.ts';
 import { openDataset } from '../io/open.ts';
-import { runReporter } from '../report/reporter.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
 import { engineOf, methodOf, requestOf, withEngineOptions, withMethodOptions, withRequestOptions } from './method-options.ts';
+import { outputSettings } from './output-options.ts';
 import { quietOption } from './progress.ts';
-import { progressSink } from './progress-sink.ts';
 import { formatTable } from './table.ts';
 
 export function printCounts(stats: AugmentStats): void {
@@ -32,6 +31,13 @@ export function printSummary(result: AugmentResult): void {
   for (const note of result.notes) console.log(note);
 }
 
+/** The per-type counts table, a blank line, then {@link printSummary}: what every command that writes a dataset prints. */
+export function printResult(result: AugmentResult): void {
+  printCounts(result.stats);
+  console.log('');
+  printSummary(result);
+}
+
 export function augmentCommand(program: Command): void {
   const cmd = program
     .command('augment')
@@ -50,15 +56,10 @@ export function augmentCommand(program: Command): void {
     const result = await augmentDataset(dataset, method, requestOf(opts, dataset.classes), opts.out as string, options, {
       open,
       engine: engineOf(opts),
-      overwrite: opts.overwrite === true,
-      previews: opts.preview !== false,
-      report: opts.report !== false ? runReporter() : undefined,
-      progress: progressSink({ quiet: opts.quiet === true }),
+      ...outputSettings(opts),
     });
     console.log('');
-    printCounts(result.stats);
-    console.log('');
-    printSummary(result);
+    printResult(result);
     console.log(`time: ${Object.entries(result.timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
     console.log(`wrote ${shown(result.out)}: the augmented dataset (${dataset.format}, ${method}), manifest.json, stats.json${opts.preview !== false && result.stats.imagesEdited > 0 ? ', preview/' : ''}${opts.report !== false ? ', report/index.html' : ''}`);
   });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { augmentDataset } from '../augment/driver.ts';
 import { openDataset } from '../io/open.ts';
 import { runReporter } from '../report/reporter.ts';
-import { printCounts, printSummary, shown } from './augment.ts';
+import { printResult, shown } from './augment.ts';
 import { quietOption } from './progress.ts';
 import { progressSink } from './progress-sink.ts';
 import { nonNegativeInt, runSynth } from './synth.ts';
@@ -33,9 +33,7 @@ export function demoCommand(program: Command): void {
         { overwrite: true, report: runReporter(), progress: progressSink({ quiet: opts.quiet }) },
       );
       console.log('');
-      printCounts(result.stats);
-      console.log('');
-      printSummary(result);
+      printResult(result);
       console.log(`sample dataset : ${shown(sampleDir)}`);
       console.log(`augmented copy : ${shown(result.out)}  (manifest.json: what went where; stats.json; preview/: pictures)`);
       console.log(`report         : ${shown(join(result.out, 'report', 'index.html'))}  (open it in a browser: every insertion before and after)`);

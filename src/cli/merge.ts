@@ -3,11 +3,10 @@ import type { Command } from 'commander';
 import { readManifest } from '../augment/manifest-file.ts';
 import { mergeShards } from '../cluster/merge.ts';
 import { openDataset } from '../io/open.ts';
-import { runReporter } from '../report/reporter.ts';
-import { printCounts, printSummary, shown } from './augment.ts';
+import { printResult, shown } from './augment.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
+import { outputSettings } from './output-options.ts';
 import { quietOption } from './progress.ts';
-import { progressSink } from './progress-sink.ts';
 
 export function mergeCommand(program: Command): void {
   const cmd = program
@@ -30,15 +29,8 @@ export function mergeCommand(program: Command): void {
       merge: open.merge ?? (manifest.options.merge as string | undefined),
       classes: open.classes ?? (manifest.options.classes as string | undefined),
     });
-    const result = await mergeShards(dataset, manifest, shards, opts.out as string, {
-      overwrite: opts.overwrite === true,
-      previews: opts.preview !== false,
-      report: opts.report !== false ? runReporter() : undefined,
-      progress: progressSink({ quiet: opts.quiet === true }),
-    });
-    printCounts(result.stats);
-    console.log('');
-    printSummary(result);
+    const result = await mergeShards(dataset, manifest, shards, opts.out as string, outputSettings(opts));
+    printResult(result);
     console.log(`merged ${shards.length} shards in ${result.timings.merge.toFixed(1)} s; wrote ${shown(result.out)}`);
   });
 }

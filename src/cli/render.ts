@@ -2,12 +2,11 @@ import type { Command } from 'commander';
 import { renderAugmentation } from '../augment/driver.ts';
 import { readManifest } from '../augment/manifest-file.ts';
 import { openDataset } from '../io/open.ts';
-import { runReporter } from '../report/reporter.ts';
-import { printCounts, printSummary, shown } from './augment.ts';
+import { printResult, shown } from './augment.ts';
 import { openOptions, withDatasetOptions } from './dataset-options.ts';
 import { engineOf, withEngineOptions } from './method-options.ts';
+import { outputSettings } from './output-options.ts';
 import { quietOption } from './progress.ts';
-import { progressSink } from './progress-sink.ts';
 import { renderShardCommand, withShardOptions } from './render-shard.ts';
 
 export function renderCommand(program: Command): void {
@@ -32,14 +31,9 @@ export function renderCommand(program: Command): void {
     const result = await renderAugmentation(dataset, manifest, opts.out as string, {
       names,
       engine: engineOf(opts),
-      overwrite: opts.overwrite === true,
-      previews: opts.preview !== false,
-      report: opts.report !== false ? runReporter() : undefined,
-      progress: progressSink({ quiet: opts.quiet === true }),
+      ...outputSettings(opts),
     });
-    printCounts(result.stats);
-    console.log('');
-    printSummary(result);
+    printResult(result);
     console.log(`wrote ${shown(result.out)}`);
   });
 }
