@@ -6,6 +6,7 @@ import { createRng } from '../../src/core/rng.ts';
 import { createClassicalEngine, inpaintClassical, type ClassicalMethod } from '../../src/inpaint/classical.ts';
 import type { InpaintJob } from '../../src/inpaint/engine.ts';
 import { loadOpenCV, type OpenCV } from '../../src/inpaint/opencv.ts';
+import { discMask, imageOf } from '../helpers/rasters.ts';
 
 const METHODS: ClassicalMethod[] = ['telea', 'ns'];
 
@@ -17,22 +18,11 @@ before(async () => {
 /** A textured W×H image: smooth ramps plus seeded noise, different in each channel. */
 function texturedImage(width: number, height: number, seed: number): RgbImage {
   const rng = createRng(seed);
-  const img = createImage(width, height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = 3 * (y * width + x);
-      img.data[p] = (40 + 2 * x + Math.floor(20 * rng.next())) & 255;
-      img.data[p + 1] = (200 - y + Math.floor(30 * rng.next())) & 255;
-      img.data[p + 2] = Math.floor(128 + 60 * Math.sin((x + y) / 7) + 10 * rng.next());
-    }
-  }
-  return img;
-}
-
-function discMask(width: number, height: number, cx: number, cy: number, r: number): Uint8Array {
-  const m = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) m[y * width + x] = 1;
-  return m;
+  return imageOf(width, height, (x, y) => [
+    (40 + 2 * x + Math.floor(20 * rng.next())) & 255,
+    (200 - y + Math.floor(30 * rng.next())) & 255,
+    Math.floor(128 + 60 * Math.sin((x + y) / 7) + 10 * rng.next()),
+  ]);
 }
 
 /** A 2-px ring (non-zero) around a disc of radius r: the shape of the stage-2 transition zone. */

@@ -16,26 +16,16 @@ import { loadOpenCV } from '../../src/inpaint/opencv.ts';
 import { EXCLUDED, HOLE, holeThickness, KNOWN, synthesize } from '../../src/inpaint/patch-synthesis.ts';
 import { openDataset } from '../../src/io/open.ts';
 import { augmentTo, syntheticDataset } from '../augment/method-fixtures.ts';
+import { discMask, imageOf } from '../helpers/rasters.ts';
 
 /** H&E-like texture: smooth pink ramps plus seeded grain, different in each channel. */
 function texturedImage(width: number, height: number, seed: number): RgbImage {
   const rng = createRng(seed);
-  const img = createImage(width, height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const p = 3 * (y * width + x);
-      img.data[p] = 180 + Math.floor(x / 4) + Math.floor(30 * rng.next());
-      img.data[p + 1] = 90 + Math.floor(y / 4) + Math.floor(40 * rng.next());
-      img.data[p + 2] = Math.floor(160 + 30 * Math.sin((x + 2 * y) / 5) + 10 * rng.next());
-    }
-  }
-  return img;
-}
-
-function discMask(width: number, height: number, cx: number, cy: number, r: number): Uint8Array {
-  const m = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= r * r) m[y * width + x] = 1;
-  return m;
+  return imageOf(width, height, (x, y) => [
+    180 + Math.floor(x / 4) + Math.floor(30 * rng.next()),
+    90 + Math.floor(y / 4) + Math.floor(40 * rng.next()),
+    Math.floor(160 + 30 * Math.sin((x + 2 * y) / 5) + 10 * rng.next()),
+  ]);
 }
 
 /** A copy with every unknown pixel set to `value`, so a fill that keeps them shows. */
