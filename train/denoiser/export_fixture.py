@@ -25,22 +25,13 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ddpm import SCHEDULE  # noqa: E402
 from export import export_onnx, model_card  # noqa: E402
+from fixture_masks import blob_mask  # noqa: E402
 from unet import UNet, parameter_count  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'diffusion')
 TILE = 16
 CHANNELS = (8, 16, 16)
-
-
-def blob_mask(gen, b, s):
-    """Unknown = 1 inside a random ellipse per item, [b,1,s,s] float32."""
-    yy, xx = torch.meshgrid(torch.arange(s).float(), torch.arange(s).float(), indexing='ij')
-    out = torch.zeros(b, 1, s, s)
-    for i in range(b):
-        cy, cx, ry, rx = (torch.rand(4, generator=gen) * torch.tensor([s / 2, s / 2, s / 4, s / 4]) + torch.tensor([s / 4, s / 4, 2, 2])).tolist()
-        out[i, 0] = (((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 <= 1).float()
-    return out
 
 
 def main():
@@ -69,7 +60,7 @@ def main():
             t = torch.randint(0, SCHEDULE['T'], (b,), generator=gen).float()
             inputs = {'x': x, 't': t}
             if conditioning == 'mask':
-                mask = blob_mask(gen, b, TILE)
+                mask = blob_mask(gen, b, TILE, min_radius=2)
                 inputs['known'] = (torch.rand(b, 3, TILE, TILE, generator=gen) * 2 - 1) * (1 - mask)
                 inputs['mask'] = mask
             with torch.no_grad():

@@ -35,6 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import convert_guided as cg  # noqa: E402
 from adm import AdmUNet  # noqa: E402
+from fixture_masks import blob_mask  # noqa: E402
 
 ROOT = os.path.join(HERE, '..', '..')
 OUT = os.path.join(ROOT, 'test', 'fixtures', 'guided')
@@ -57,16 +58,6 @@ class TinyEps(nn.Module):
 
     def forward(self, x, t):
         return self.c2(torch.nn.functional.silu(self.c1(x) + self.w * (t / 100.0).reshape(-1, 1, 1, 1)))
-
-
-def blob_mask(gen, b, s):
-    """Unknown = 1 inside a random ellipse per item, [b,1,s,s] float32."""
-    yy, xx = torch.meshgrid(torch.arange(s).float(), torch.arange(s).float(), indexing='ij')
-    out = torch.zeros(b, 1, s, s)
-    for i in range(b):
-        cy, cx, ry, rx = (torch.rand(4, generator=gen) * torch.tensor([s / 2, s / 2, s / 4, s / 4]) + torch.tensor([s / 4, s / 4, 3, 3])).tolist()
-        out[i, 0] = (((yy - cy) / ry) ** 2 + ((xx - cx) / rx) ** 2 <= 1).float()
-    return out
 
 
 class Recorder:
@@ -149,7 +140,7 @@ def main():
         abar = cg.alphas_cumprod(card['schedule'])
         x = torch.randn(2, 3, S, S, generator=gen)
         t = torch.tensor([120.0, 480.0])
-        mask = blob_mask(gen, 2, S)
+        mask = blob_mask(gen, 2, S, min_radius=3)
         y = (torch.rand(2, 3, S, S, generator=gen) * 2 - 1) * (1 - mask)
         err = check_vjp(ref, x, t, y, mask, abar)
         with torch.no_grad():
