@@ -4,7 +4,7 @@ import { cutDonor, type DonorCut } from '../../src/augment/donor.ts';
 import { donorEdge } from '../../src/augment/donor-edge.ts';
 import type { Insertion } from '../../src/augment/manifest.ts';
 import { LAYER, type AppliedEdit } from '../../src/augment/applied-edit.ts';
-import { renderProgressive, type Edit } from '../../src/augment/progressive.ts';
+import { HIDE_REACH, renderProgressive, type Edit } from '../../src/augment/progressive.ts';
 import { onePiecePerInstance } from '../../src/augment/render-loop.ts';
 import { keepLargestPieces } from '../../src/core/components.ts';
 import { NucleiMixError } from '../../src/core/errors.ts';
@@ -254,17 +254,30 @@ test('copy-and-replace: the major is gone, the donor sits on it whole, neighbour
     assert.ok(call[0].image.width <= x1 - x0 + 48 && call[0].image.height <= y1 - y0 + 48, 'crop = region + margin');
     assert.ok(call[0].image.width < W && call[0].image.height < H, 'a crop, not the image');
   }
-  // No nucleus is a source of fill: stage 1 masks the hole and, whole, the neighbour 7 beside
-  // it (never written back: renderAndCheck saw its pixels kept); stage 2 masks the ring, the
-  // pasted nucleus and 7 again. Nuclei 11, 12 and 13, far from both, stay known.
+  // No nucleus is a source of fill: stage 1 masks the hole and the neighbour 7's pixels within
+  // HIDE_REACH of it (never written back: renderAndCheck saw them kept); stage 2 masks the
+  // ring, the pasted nucleus and 7's pixels near them. Nuclei 11, 12 and 13 stay known.
   const l = expectedLayers(e, TARGET);
   const inst = TARGET.labels.inst.data;
+  const near = (mask: (p: number) => boolean, p: number): boolean => {
+    const x = p % W;
+    const y = (p - x) / W;
+    for (let v = Math.max(0, y - HIDE_REACH); v <= Math.min(H - 1, y + HIDE_REACH); v++) {
+      for (let u = Math.max(0, x - HIDE_REACH); u <= Math.min(W - 1, x + HIDE_REACH); u++) if (mask(v * W + u)) return true;
+    }
+    return false;
+  };
+  const inHole = (p: number): boolean => l.hole[p] === 1;
+  const inStage2 = (p: number): boolean => (l.r3[p] === 1 && !l.r1[p]) || l.r0[p] === 1;
   let hole = 0;
   let ring = 0;
+  let hidden7 = 0;
   for (let p = 0; p < W * H; p++) {
-    if (l.hole[p] || inst[p] === 7) hole++;
-    if ((l.r3[p] && !l.r1[p]) || l.r0[p] || inst[p] === 7) ring++;
+    if (inHole(p) || (inst[p] === 7 && near(inHole, p))) hole++;
+    if (inStage2(p) || (inst[p] === 7 && near(inStage2, p))) ring++;
+    if (inst[p] === 7 && !inHole(p) && near(inHole, p)) hidden7++;
   }
+  assert.ok(hidden7 > 10, 'nucleus 7 is hidden beside the hole');
   assert.equal(inp.calls[0][0].mask.reduce((a, v) => a + (v ? 1 : 0), 0), hole);
   assert.equal(inp.calls[1][0].mask.reduce((a, v) => a + (v ? 1 : 0), 0), ring);
   // Unknown pixels reach the inpainter erased.
