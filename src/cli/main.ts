@@ -9,6 +9,7 @@ import { demoCommand } from './demo.ts';
 import { emitCommand } from './emit.ts';
 import { evalCommand } from './eval.ts';
 import { infoCommand } from './info.ts';
+import { interruptNote } from './interrupt-note.ts';
 import { mergeCommand } from './merge.ts';
 import { planCommand } from './plan.ts';
 import { realismCommand } from './realism.ts';
@@ -41,12 +42,12 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Removes half-written outputs when the user interrupts a run. */
+/** Removes half-written outputs when the user interrupts a run, and says what is left ({@link interruptNote}). */
 function cleanUpOnSignal(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       for (const dir of pendingOutputs) rmSync(dir, { recursive: true, force: true });
-      process.stderr.write(`\nnucleimix: interrupted; no output was written\n`);
+      process.stderr.write(`\nnucleimix: interrupted; ${interruptNote()}\n`);
       process.exit(130);
     });
   }

@@ -7,6 +7,7 @@ import { resolveShard } from '../cluster/shard-env.ts';
 import { renderShard } from '../cluster/shard-render.ts';
 import { shardLabel } from '../cluster/shard-records.ts';
 import { shown } from './augment.ts';
+import { setInterruptNote } from './interrupt-note.ts';
 import { engineOf } from './method-options.ts';
 import { progressSink } from './progress-sink.ts';
 
@@ -22,6 +23,8 @@ export async function renderShardCommand(dataset: Dataset, manifest: AnyManifest
   if (opts.images !== undefined) throw new NucleiMixError('--images and --shard do not go together: a shard renders the images the assignment gives it');
   if (opts.overwrite === true) throw new NucleiMixError('--overwrite and --shard do not go together: a shard folder is resumed, not replaced (delete it to start again)');
   const shard = resolveShard(String(opts.shard), opts.shards as number | undefined, process.env);
+  // Each finished image is kept in the shard folder as it is done (src/cluster/shard-render.ts).
+  setInterruptNote(`${shardLabel(shard)} keeps the images it finished in ${shown(String(opts.out))}; the same command again resumes it`);
   const run = await renderShard(dataset, manifest, opts.out as string, shard, {
     engine: engineOf(opts),
     previews: opts.preview !== false,

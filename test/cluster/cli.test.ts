@@ -1,9 +1,9 @@
 /**
  * The cluster commands as a user runs them: `render --shard` (explicit and from a scheduler's
- * environment), `merge`, `verify` and `emit` for each scheduler.
+ * environment, and interrupted), `merge`, `verify` and `emit` for each scheduler.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
@@ -82,4 +82,26 @@ test('emit prints a job file for each scheduler', { timeout: 120_000 }, async ()
   const bad = run(dir, ['emit', 'pbs', '--manifest', 'plan.json', '--shards', '2']);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /value 'pbs' is invalid for argument 'scheduler'/);
+});
+
+test('an interrupted render --shard says that its shard folder keeps the finished images, and the same command resumes it', { timeout: 300_000 }, async () => {
+  const dir = await fresh();
+  assert.equal(run(dir, ['synth', '--out', 'sample', '--images', '12', '--size', '384', '--seed', '3']).status, 0);
+  assert.equal(run(dir, ['plan', 'sample', '--rare', '1', '--k', '36', '--method', 'copypaste', '--margin', '20', '--manifest', 'plan.json']).status, 0);
+  const args = ['render', 'sample', '--manifest', 'plan.json', '--shard', '0/1', '--out', 's0'];
+  // Terminated as soon as its rendering phase starts (the progress line on stderr): the 12 images take about a second more.
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, NUCLEIMIX_CACHE: join(dir, 'cache') } });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text: string) => {
+    stderr += text;
+    if (/rendering shard 0\/1 0\/12 started/.test(stderr)) child.kill('SIGTERM');
+  });
+  const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+  assert.equal(status, 130, `not interrupted (it finished first?):\n${stderr}`);
+  assert.match(stderr, /^nucleimix: interrupted; shard 0\/1 keeps the images it finished in s0; the same command again resumes it$/m);
+  assert.doesNotMatch(stderr, /no output was written/);
+  const again = run(dir, args);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /^shard 0\/1: rendered \d+ of its 12 images/m);
 });
