@@ -29,6 +29,15 @@ export type { AnyManifest, InsertionBase, Manifest } from './augment/manifest.ts
 export { readManifest } from './augment/manifest-file.ts';
 export type { AugmentStats } from './augment/stats.ts';
 
+// Rendering on a cluster: split a manifest's images into shards, render one shard into its
+// resumable folder, merge the folders into the dataset a single render writes, verify an
+// output against its manifest, and the job files that run it all on Slurm, Kubernetes or AWS Batch.
+export { shardAssignment, shardImages, renderShard, type ShardRenderSettings, type ShardRun } from './cluster/shard-render.ts';
+export { parseShardSpec, shardFromEnv, type ShardFromEnv, type ShardId } from './cluster/shard-env.ts';
+export { mergeShards, type MergeSettings } from './cluster/merge.ts';
+export { verifyOutput, type VerifyOptions, type VerifyReport } from './cluster/verify.ts';
+export { jobFile, SCHEDULERS, type JobSpec, type Scheduler } from './cluster/job-files.ts';
+
 // Inpainting engines: by name, or your own.
 export { createEngine, engineNames, registerEngine, registerModelLoader, type EngineSettings } from './inpaint/engines.ts';
 export type { EngineInput, InpaintEngine, InpaintJob } from './inpaint/engine.ts';

@@ -34,9 +34,11 @@ test('the README library example runs against the package name and prints what i
   }
 });
 
-test('the public surface offers the driver, the formats, the engines and the metrics', () => {
-  for (const name of ['openDataset', 'augmentDataset', 'planAugmentation', 'renderAugmentation', 'readManifest', 'evaluate', 'createEngine', 'registerEngine', 'generateDataset', 'writeDataset']) {
+test('the public surface offers the driver, the formats, the engines, the metrics and the cluster render', () => {
+  for (const name of ['openDataset', 'augmentDataset', 'planAugmentation', 'renderAugmentation', 'readManifest', 'evaluate', 'createEngine', 'registerEngine', 'generateDataset', 'writeDataset',
+    'shardAssignment', 'shardImages', 'renderShard', 'parseShardSpec', 'shardFromEnv', 'mergeShards', 'verifyOutput', 'jobFile']) {
     assert.equal(typeof (nucleimix as Record<string, unknown>)[name], 'function', name);
   }
   assert.deepEqual([...nucleimix.METHOD_NAMES], ['nucleimix', 'cutmix', 'copypaste', 'gradmix', 'insmix']);
+  assert.deepEqual([...nucleimix.SCHEDULERS], ['slurm', 'k8s', 'aws-batch']);
 });
