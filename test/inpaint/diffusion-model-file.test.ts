@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
@@ -152,6 +153,25 @@ test('missing, malformed or mismatched cards and models are NucleiMixErrors nami
   // A gradient model that is not one: the ε model itself (inputs x, t; no y, mask, grad).
   await rejectsNucleiMix(loadDiffusionModel(await withCard(LINEAR, (c) => (c.gradient = 'tiny-linear.onnx'), 'tiny-linear.onnx')), /tiny-linear\.onnx: model inputs are \[x, t\]; this card's model needs exactly \[x, t, y, mask\]/);
   await rejectsNucleiMix(loadDiffusionModel(RANDOM, { threads: 0 }), /threads must be a positive integer/);
+});
+
+test("a card's gradientSha256 is checked like its sha256: the gradient file it names, and no other, loads", { timeout: 60_000 }, async () => {
+  const gradient = (await readCard(LINEAR)).gradient as string;
+  const sha = createHash('sha256').update(await readFile(join(FIXTURES, gradient))).digest('hex');
+  const model = await loadDiffusionModel(await withCard(LINEAR, (c) => (c.gradientSha256 = sha)));
+  try {
+    assert.equal(model.card.gradientSha256, sha);
+    assert.ok(model.gradient !== undefined);
+  } finally {
+    await model.release();
+  }
+  await rejectsNucleiMix(loadDiffusionModel(await withCard(LINEAR, (c) => (c.gradientSha256 = '0'.repeat(64)))), /tiny-linear-grad\.onnx: sha256 [0-9a-f]{64} does not match its card's 0{64} \(m\.json\): the gradient model and card do not belong together/);
+  // The right hash, but another file where the gradient model should be (here the ε model itself).
+  const swapped = await withCard(LINEAR, (c) => (c.gradientSha256 = sha));
+  await copyFile(LINEAR, join(dirname(swapped), gradient));
+  await rejectsNucleiMix(loadDiffusionModel(swapped), new RegExp(`tiny-linear-grad\\.onnx: sha256 [0-9a-f]{64} does not match its card's ${sha}`));
+  await rejectsNucleiMix(loadDiffusionModel(await withCard(LINEAR, (c) => (c.gradientSha256 = sha.toUpperCase()))), /m\.json: model card gradientSha256 must be 64 lower-case hex digits/);
+  await rejectsNucleiMix(loadDiffusionModel(await withCard(RANDOM, (c) => (c.gradientSha256 = sha))), /m\.json: model card has a gradientSha256 but names no gradient model/);
 });
 
 test('device cuda either runs or says why not', { timeout: 60_000 }, async () => {

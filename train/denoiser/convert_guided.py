@@ -19,7 +19,7 @@ What it writes (into --out, from a staging folder moved in at the end, the card 
 - `<name>-grad.onnx` (--gradient): inputs x, t, y [B,3,S,S] (the known pixels, 0 at unknown
   ones), mask [B,1,S,S] (1 = unknown); output grad = ∇_{x_t}‖(1−m)⊙(y − x̂₀(x_t))‖² with
   x̂₀ = (x_t − √(1−ᾱ_t)·ε)/√ᾱ_t, computed by the UNet's hand-written vector-Jacobian product
-  (adm.py): ONNX has no autograd.
+  (adm.py): ONNX has no autograd. Its sha256 is the card's gradientSha256.
 - `<name>.json`: the model card: conditioning "none", tile = image_size, the noise schedule
   from diffusion_steps and noise_schedule (linear: guided-diffusion's betas scaled by 1000/T;
   cosine: Nichol & Dhariwal 2021), the flags, the checkpoint's sha256, parameter and FLOP
@@ -349,6 +349,8 @@ def convert(checkpoint, out_dir, name, cfg, gradient=False, licence_model=None, 
             'licence': {'model': licence_model or "unknown: the terms of the checkpoint's source apply", 'trainingData': licence_data or "unknown: see the checkpoint's source"},
             'sha256': sha256_file(os.path.join(stage, files[0])),
         }
+        if grad_file:
+            card['gradientSha256'] = sha256_file(os.path.join(stage, grad_file))
         if extern:
             card['externalData'] = [{'file': f, 'sha256': sha256_file(os.path.join(stage, f))} for f in extern]
         write_json(os.path.join(stage, name + '.json'), card)

@@ -204,6 +204,7 @@ class Conversion(unittest.TestCase):
         self.assertEqual(card['inputs'], ['x', 't'])
         self.assertEqual(card['gradient'], 'm-grad.onnx')
         self.assertEqual(card['sha256'], cg.sha256_file(os.path.join(out, 'm.onnx')))
+        self.assertEqual(card['gradientSha256'], cg.sha256_file(os.path.join(out, 'm-grad.onnx')))
         self.assertEqual(card['training']['checkpointSha256'], cg.sha256_file(ckpt))
         self.assertEqual(card['parameters'], adm.parameter_count(model))
         self.assertNotIn('externalData', card)

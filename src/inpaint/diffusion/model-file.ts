@@ -19,11 +19,12 @@
  * - Card: `{ format: "nucleimix-denoiser", version: 1, tile: S, conditioning, normalisation:
  *   { scale, offset }, schedule: { kind: "linear", T, betaStart, betaEnd } | { kind: "cosine",
  *   T, s?, maxBeta? }, output: "eps", gradient: null | "<file>.onnx", sha256: "<hex of the ONNX
- *   file>", externalData?: [{ file, sha256 }], … }`; `flops`, when present, is the
- *   multiply-add count ×2 of one forward of one item (informational; the benchmark counts it
- *   itself with flops.ts). `externalData` lists the ONNX external-data files beside the card
- *   (weights kept outside a graph file over protobuf's 2 GB, as train/denoiser/convert_guided.py
- *   writes them); each is checked against its hash like the model file.
+ *   file>", gradientSha256?: "<hex of the gradient file>", externalData?: [{ file, sha256 }],
+ *   … }`; `flops`, when present, is the multiply-add count ×2 of one forward of one item
+ *   (informational; the benchmark counts it itself with flops.ts). `externalData` lists the
+ *   ONNX external-data files beside the card (weights kept outside a graph file over
+ *   protobuf's 2 GB, as train/denoiser/convert_guided.py writes them); each, and the gradient
+ *   model when `gradientSha256` is there, is checked against its hash like the model file.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -50,6 +51,8 @@ export interface ModelCard {
   readonly output: 'eps';
   readonly gradient: string | null;
   readonly sha256: string;
+  /** The gradient model's sha256, checked like `sha256` when the card records it (convert_guided.py does; older cards may not). */
+  readonly gradientSha256?: string;
   readonly parameters?: number;
   readonly flops?: number;
   /** ONNX external-data files beside the card, each with its sha256. */
@@ -115,6 +118,10 @@ export function parseCard(text: string, file: string): ModelCard {
   if (c.output !== 'eps') throw new NucleiMixError(`model card output must be "eps" (ε prediction), got ${JSON.stringify(c.output)}`, file);
   if (c.gradient !== null && c.gradient !== undefined && !(typeof c.gradient === 'string' && c.gradient.length > 0)) throw new NucleiMixError('model card gradient must be null or a file name', file);
   if (!(typeof c.sha256 === 'string' && /^[0-9a-f]{64}$/.test(c.sha256))) throw new NucleiMixError('model card sha256 must be 64 lower-case hex digits', file);
+  if (c.gradientSha256 !== undefined) {
+    if (!(typeof c.gradientSha256 === 'string' && /^[0-9a-f]{64}$/.test(c.gradientSha256))) throw new NucleiMixError('model card gradientSha256 must be 64 lower-case hex digits', file);
+    if (typeof c.gradient !== 'string') throw new NucleiMixError('model card has a gradientSha256 but names no gradient model', file);
+  }
   if (c.flops !== undefined && !(typeof c.flops === 'number' && c.flops > 0)) throw new NucleiMixError('model card flops must be a positive number', file);
   if (c.externalData !== undefined) {
     const ok = Array.isArray(c.externalData) && c.externalData.every((e) => isObject(e) && typeof e.file === 'string' && e.file.length > 0 && basename(e.file) === e.file && typeof e.sha256 === 'string' && /^[0-9a-f]{64}$/.test(e.sha256));
@@ -123,22 +130,39 @@ export function parseCard(text: string, file: string): ModelCard {
   return { ...(c as unknown as ModelCard), gradient: (c.gradient as string | null | undefined) ?? null };
 }
 
-/** Reads `path`'s card and checks the file's hash against it. */
-export async function readModelCard(path: string): Promise<ModelCard> {
+/** Throws `missing`, naming `path`, unless a regular file is there. */
+async function requireFile(path: string, missing: string): Promise<void> {
   const info = await stat(path).catch(() => undefined);
-  if (info === undefined || !info.isFile()) throw new NucleiMixError('diffusion model file not found', path);
+  if (info === undefined || !info.isFile()) throw new NucleiMixError(missing, path);
+}
+
+/** Throws, naming `path`, unless its sha256 is `want` (what `cardFile` records for `what`). */
+async function checkHash(path: string, want: string, cardFile: string, what: string): Promise<void> {
+  const hash = await sha256File(path);
+  if (hash !== want) throw new NucleiMixError(`sha256 ${hash} does not match its card's ${want} (${basename(cardFile)}): ${what} and card do not belong together`, path);
+}
+
+/**
+ * Reads `path`'s card and checks the files it names against it: the model's hash, each
+ * external-data file's, and that the gradient model is there (and its hash, when the card
+ * records one).
+ */
+export async function readModelCard(path: string): Promise<ModelCard> {
+  await requireFile(path, 'diffusion model file not found');
   const cardFile = cardPath(path);
   const text = await readFile(cardFile, 'utf8').catch(() => undefined);
   if (text === undefined) throw new NucleiMixError(`model card not found (every diffusion model needs its card ${basename(cardFile)} beside it)`, cardFile);
   const card = parseCard(text, cardFile);
-  const hash = await sha256File(path);
-  if (hash !== card.sha256) throw new NucleiMixError(`sha256 ${hash} does not match its card's ${card.sha256} (${basename(cardFile)}): the model and card do not belong together`, path);
+  await checkHash(path, card.sha256, cardFile, 'the model');
   for (const ext of card.externalData ?? []) {
     const extPath = join(dirname(path), ext.file);
-    const extInfo = await stat(extPath).catch(() => undefined);
-    if (extInfo === undefined || !extInfo.isFile()) throw new NucleiMixError(`external data file named by ${basename(cardFile)} not found`, extPath);
-    const extHash = await sha256File(extPath);
-    if (extHash !== ext.sha256) throw new NucleiMixError(`sha256 ${extHash} does not match its card's ${ext.sha256} (${basename(cardFile)}): the weights and card do not belong together`, extPath);
+    await requireFile(extPath, `external data file named by ${basename(cardFile)} not found`);
+    await checkHash(extPath, ext.sha256, cardFile, 'the weights');
+  }
+  if (card.gradient !== null) {
+    const gradFile = join(dirname(path), card.gradient);
+    await requireFile(gradFile, `gradient model named by ${basename(cardFile)} not found`);
+    if (card.gradientSha256 !== undefined) await checkHash(gradFile, card.gradientSha256, cardFile, 'the gradient model');
   }
   return card;
 }
@@ -259,8 +283,9 @@ function runner(session: ort.InferenceSession, file: string, S: number, output: 
  * Loads the model at `path` (an `.onnx` file with its card beside it), checks card, hash,
  * inputs and output, and probes the ε model once on a batch of one.
  *
- * @throws NucleiMixError naming the file for a missing or mismatched card, a hash mismatch,
- *   wrong input names or shapes, a missing gradient model, or a device that is not there.
+ * @throws NucleiMixError naming the file for a missing or mismatched card, a hash mismatch
+ *   (the model's, an external-data file's, the gradient model's), wrong input names or shapes,
+ *   a missing gradient model, or a device that is not there.
  */
 export async function loadDiffusionModel(path: string, options: LoadOptions = {}): Promise<DiffusionModel> {
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) throw new NucleiMixError(`threads must be a positive integer, got ${options.threads}`);
@@ -283,9 +308,7 @@ export async function loadDiffusionModel(path: string, options: LoadOptions = {}
 
     let gradient: EpsFunction | undefined;
     if (card.gradient !== null) {
-      const gradFile = join(dirname(path), card.gradient);
-      const info = await stat(gradFile).catch(() => undefined);
-      if (info === undefined || !info.isFile()) throw new NucleiMixError(`gradient model named by ${basename(cardPath(path))} not found`, gradFile);
+      const gradFile = join(dirname(path), card.gradient); // there, and its hash checked if recorded (readModelCard)
       const gradSession = await createSession(gradFile, options);
       sessions.push(gradSession);
       const gradSpecs = [...epsSpecs, { name: 'y', dims: image }, ...(card.conditioning === 'mask' ? [] : [{ name: 'mask', dims: [1, S, S] }])];
