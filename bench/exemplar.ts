@@ -8,7 +8,7 @@
  */
 import { dilationRings, instanceMask, instanceStats } from '../src/core/labels.ts';
 import { createImage } from '../src/core/raster.ts';
-import { inpaintClassical } from '../src/inpaint/classical.ts';
+import { inpaintClassical, unknownBox } from '../src/inpaint/classical.ts';
 import type { InpaintJob } from '../src/inpaint/engine.ts';
 import { exemplarFill, exemplarOptions } from '../src/inpaint/exemplar.ts';
 import { loadOpenCV } from '../src/inpaint/opencv.ts';
@@ -28,19 +28,9 @@ const stats = instanceStats(sample.labels.inst);
  * nuclei other than `self` excluded, and `pasted` (the stage-2 donor's r1) too.
  */
 function jobOf(hole: Uint8Array, self: number, pasted: Uint8Array | undefined, seed: number): InpaintJob | undefined {
-  let x0 = side;
-  let y0 = side;
-  let x1 = 0;
-  let y1 = 0;
-  for (let q = 0; q < hole.length; q++) {
-    if (!hole[q]) continue;
-    const x = q % side;
-    const y = (q - x) / side;
-    x0 = Math.min(x0, x);
-    y0 = Math.min(y0, y);
-    x1 = Math.max(x1, x + 1);
-    y1 = Math.max(y1, y + 1);
-  }
+  const box = unknownBox(hole, side, side, 0);
+  if (box === undefined) return undefined;
+  let { x0, y0, x1, y1 } = box;
   if (x0 < margin || y0 < margin || x1 > side - margin || y1 > side - margin) return undefined;
   x0 -= margin;
   y0 -= margin;
