@@ -15,6 +15,7 @@ import type { OptionTable } from '../core/options.ts';
 import type { ProgressSink } from '../core/progress.ts';
 import type { Dataset, Sample } from '../io/dataset.ts';
 import type { OpenOptions } from '../io/open.ts';
+import type { NucleiView } from '../inpaint/engine.ts';
 import type { EditedRgb, Region } from '../inpaint/regions.ts';
 import type { RenderedImage } from './applied-edit.ts';
 import type { AnyManifest, InsertionBase } from './manifest.ts';
@@ -77,6 +78,8 @@ export interface RenderInput<O> {
   donor(image: string): Promise<Sample>;
   /** The engine, through the shared adapter and batcher; absent for methods that never inpaint. */
   inpaint: RegionInpainter;
+  /** How the engine wants the nuclei around a fill (its `nuclei`; `hidden` without an engine). */
+  nuclei: NucleiView;
 }
 
 /** One augmentation method. `O`: its own options (declared in `options`); `I`: its insertion records. */

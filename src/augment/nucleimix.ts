@@ -66,6 +66,6 @@ export const NUCLEIMIX: AugmentMethod<NucleiMixOptions, Insertion> = {
       const cut = cutDonor(await input.donor(ins.donor.image), ins.donor.id, { flipH: ins.donor.flipH, flipV: ins.donor.flipV, rotation: ins.donor.rotation });
       edits.push({ insertion: ins, donor: cut });
     }
-    return renderProgressive(sample, edits, input.inpaint, { contextMargin: CONTEXT_MARGIN, seed: input.seed });
+    return renderProgressive(sample, edits, input.inpaint, { contextMargin: CONTEXT_MARGIN, seed: input.seed, nuclei: input.nuclei });
   },
 };

@@ -47,6 +47,7 @@ import { donorEdge } from './donor-edge.ts';
 import type { AppliedEdit, RenderedImage } from './applied-edit.ts';
 import { LAYER } from './applied-edit.ts';
 import type { Insertion } from './manifest.ts';
+import type { NucleiView } from '../inpaint/engine.ts';
 import type { RegionInpainter } from './method.ts';
 import { jobSeed } from './render-loop.ts';
 
@@ -61,6 +62,14 @@ export interface ProgressiveOptions {
   contextMargin?: number;
   /** The run's seed, from which each inpainting job's seed is derived (default 0). */
   seed?: number;
+  /**
+   * How the engine wants the nuclei around a fill (default `hidden`: the rim fix above).
+   * `visible`: the paper's conditioning — other nuclei stay known in both stages, the donor's
+   * r1 (nucleus and 1-px contour, as it is) is pasted and known, and the ring r3 \ r1 is
+   * inpainted around it with nothing laid over it: a model trained on rings around real
+   * nuclei makes the edge itself.
+   */
+  nuclei?: NucleiView;
 }
 
 /** Default context margin of the inpainting crops. */
@@ -107,6 +116,7 @@ export async function renderProgressive(
   if (edits.length === 0) return { sample: target, applied: [] };
   const margin = options.contextMargin ?? DEFAULT_CONTEXT_MARGIN;
   const seed = options.seed ?? 0;
+  const visible = options.nuclei === 'visible';
   if (!Number.isInteger(margin) || margin < 0) throw expectedError('render: context margin', 'a whole number of pixels ≥ 0', margin);
   const { width: W, height: H } = target.image;
   const labels = target.labels;
@@ -134,7 +144,7 @@ export async function renderProgressive(
   for (let q = 0; q < exclude.length; q++) if (isOther(q)) exclude[q] = 1;
   const majors = placed.filter((p) => p.hole !== undefined);
   for (const p of majors) for (const q of p.hole!) unknown[q] = 1;
-  hideNuclei(unknown, isOther, W, H);
+  if (!visible) hideNuclei(unknown, isOther, W, H);
   const image = { rgb: out, width: W, height: H, unknown, exclude };
   const stage = (p: Placed, s: number): number => jobSeed(seed, target.name, `${p.edit.insertion.index}/${s}`);
   await inpaint(image, majors.map((p) => ({ bbox: boxOf(p.hole!, W), pixels: p.hole!.filter((q) => !isOther(q)), seed: stage(p, 1) })), margin);
@@ -149,18 +159,19 @@ export async function renderProgressive(
     for (let i = 0; i < p.r1.length; i++) {
       const q = p.r1[i];
       const s = p.r1Src[i];
-      if (!r0[s]) continue;
+      // Seen by the engine, the contour is pasted as it is (never over another nucleus).
+      if (!r0[s] && (!visible || isOther(q))) continue;
       out[3 * q] = rgb[3 * s];
       out[3 * q + 1] = rgb[3 * s + 1];
       out[3 * q + 2] = rgb[3 * s + 2];
-      unknown[q] = 1;
     }
+    if (!visible) for (let i = 0; i < p.r1.length; i++) if (r0[p.r1Src[i]]) unknown[p.r1[i]] = 1;
     for (const q of p.ring) unknown[q] = 1;
     for (const q of p.r1) exclude[q] = 1; // the pasted nucleus and its contour are no fill texture either
   }
-  hideNuclei(unknown, isOther, W, H);
+  if (!visible) hideNuclei(unknown, isOther, W, H);
   await inpaint(image, placed.map((p) => ({ bbox: p.r3Box, pixels: p.ring.filter((q) => !isOther(q)), seed: stage(p, 2) })), margin);
-  for (const p of placed) layEdge(p, out, isOther);
+  if (!visible) for (const p of placed) layEdge(p, out, isOther);
 
   // Labels: the replaced nuclei leave, each new nucleus is r0 under a fresh id above all
   // present ids (so renumbering appends them in insertion order).

@@ -152,7 +152,7 @@ export function renderedSource<O extends object>(
     try {
       const original = await dataset.read(name);
       const inpaint = member === undefined ? noEngine : regionInpainter(engine!.input, (jobs) => member.inpaint(jobs));
-      const rendered = await method.render(original, insertions, { options, seed: manifest.seed, donor, inpaint });
+      const rendered = await method.render(original, insertions, { options, seed: manifest.seed, donor, inpaint, nuclei: engine?.nuclei ?? 'hidden' });
       member?.leave();
       return await record(name, original, rendered);
     } catch (err) {

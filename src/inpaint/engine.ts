@@ -21,6 +21,9 @@ export type EngineInput =
   | { readonly kind: 'any' }
   | { readonly kind: 'tile'; readonly size: number; readonly fit: 'pad' | 'resize' };
 
+/** How an engine sees the nuclei around a fill; see {@link InpaintEngine.nuclei}. */
+export type NucleiView = 'hidden' | 'visible';
+
 /**
  * One inpainting problem. `image` is an H×W×3 uint8 crop; `mask` is H×W uint8, non-zero =
  * unknown (to be filled; their values in `image` are meaningless, the adapter zeroes them).
@@ -52,6 +55,14 @@ export interface InpaintEngine {
   readonly maxBatch: number;
   /** True when the same jobs and seeds always give the same bytes. */
   readonly deterministic: boolean;
+  /**
+   * How the engine wants the nuclei around a fill (default `hidden`). `hidden`: nuclei near
+   * the fill are unknown to it, as an engine that averages or copies known pixels would carry
+   * them into tissue (classical, exemplar). `visible`: it is given them known, as a model
+   * trained on real tissue around real nuclei was (NucleiMix's own conditioning, §3.2).
+   * Progressive rendering reads it (progressive.ts).
+   */
+  readonly nuclei?: NucleiView;
   inpaint(jobs: readonly InpaintJob[]): Promise<RgbImage[]>;
   /** Frees what the engine holds (a model session, wasm memory). The engine is unusable after. */
   release(): Promise<void>;

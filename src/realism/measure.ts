@@ -79,7 +79,7 @@ function sameClasses(a: ClassList, b: ClassList): boolean {
 }
 
 /** Growable rows of features, each with the key of its group (the real nucleus it is or copies). */
-class RowBuffer {
+export class RowBuffer {
   private chunks: Float64Array[] = [];
   private keys: string[] = [];
   add(row: Float64Array, key: string): void {
@@ -105,23 +105,27 @@ function subsample(total: number, n: number, rng: Rng): number[] {
   return shuffle(all, rng).slice(0, n).sort((a, b) => a - b);
 }
 
+/** Ring features of the inserted (`pos`) and real (`neg`) nuclei of each type, as `measureRealism` collects them. */
+export interface RingRows {
+  types: number[];
+  pos: Map<number, RowBuffer>;
+  neg: Map<number, RowBuffer>;
+  /** Manifest insertions per type whose nucleus was not found. */
+  missed: Map<number, number>;
+}
+
 /**
- * Measures the realism of the nuclei inserted into `augmented` against the real ones of
- * `original`. Both must hold the same images under the same names and sizes, with the same
- * class list. Each image pair is read once; negatives are described in the original image,
- * positives in the augmented one. A copy and its donor (known from the manifest) are kept in
- * one cross-validation fold; without a manifest each inserted nucleus is its own group, and a
- * method that copies the donor's surroundings can then score below 0.5 on them.
+ * The ring features of every inserted nucleus of `augmented` and every real nucleus of
+ * `original`, per type (see `measureRealism` for the checks and how insertions are found).
  *
- * @throws NucleiMixError when the image sets or classes differ, or a type has too few nuclei to test
+ * @throws NucleiMixError when the image sets, sizes or classes differ
  */
-export async function measureRealism(original: SampleSource, augmented: SampleSource, options: RealismOptions = {}): Promise<Realism> {
+export async function collectRingRows(original: SampleSource, augmented: SampleSource, options: RealismOptions = {}): Promise<RingRows> {
   const mismatch = sameNames(original.names, augmented.names);
   if (mismatch !== undefined) throw new NucleiMixError(`the original and augmented datasets hold different images: ${mismatch}`);
   if (!sameClasses(original.classes, augmented.classes)) {
     throw new NucleiMixError('the original and augmented datasets name their types differently; open the original in the augmented dataset\'s class list (--classes or --merge)');
   }
-  const seed = options.seed ?? 0;
   const points = options.points;
   const types = [...(options.types ?? (points !== undefined ? new Set(points.map((p) => p.rareType)) : augmented.classes.map((c) => c.id)))].sort((a, b) => a - b);
   const pos = new Map(types.map((t) => [t, new RowBuffer()]));
@@ -169,6 +173,23 @@ export async function measureRealism(original: SampleSource, augmented: SampleSo
     options.onImage?.(name);
   }
 
+  return { types, pos, neg, missed };
+}
+
+/**
+ * Measures the realism of the nuclei inserted into `augmented` against the real ones of
+ * `original`. Both must hold the same images under the same names and sizes, with the same
+ * class list. Each image pair is read once; negatives are described in the original image,
+ * positives in the augmented one. A copy and its donor (known from the manifest) are kept in
+ * one cross-validation fold; without a manifest each inserted nucleus is its own group, and a
+ * method that copies the donor's surroundings can then score below 0.5 on them.
+ *
+ * @throws NucleiMixError when the image sets or classes differ, or a type has too few nuclei to test
+ */
+export async function measureRealism(original: SampleSource, augmented: SampleSource, options: RealismOptions = {}): Promise<Realism> {
+  const seed = options.seed ?? 0;
+  const points = options.points;
+  const { types, pos, neg, missed } = await collectRingRows(original, augmented, options);
   const min = minimumPerSide(options);
   const found = types.filter((t) => pos.get(t)!.n > 0);
   if (found.length === 0) {

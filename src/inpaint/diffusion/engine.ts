@@ -83,6 +83,8 @@ export async function createDiffusionEngine(modelPath: string, options: Diffusio
     input: { kind: 'tile', size: S, fit: 'pad' },
     maxBatch: batch,
     deterministic: device === 'cpu',
+    // Trained on rings around real nuclei, seen (train/denoiser/crops.py): hiding them is out of distribution.
+    nuclei: 'visible',
     async inpaint(jobs: readonly InpaintJob[]): Promise<RgbImage[]> {
       if (released) throw new Error('diffusion engine used after release()');
       if (jobs.length > batch) throw new NucleiMixError(`diffusion engine takes at most ${batch} jobs per call, got ${jobs.length}`);
