@@ -22,6 +22,7 @@ import { fitPca, project } from '../sampling/pca.ts';
 import { DEFAULT_PLAN, planInsertions, type RareTypeModel } from '../sampling/plan.ts';
 import type { Insertion } from './manifest.ts';
 import type { MethodPlan, PlanInput } from './method.ts';
+import type { Staging } from './progressive.ts';
 import { insideBorder } from './nuclei-index.ts';
 import { replaceableTypes } from './request.ts';
 
@@ -47,6 +48,8 @@ export interface NucleiMixOptions {
   maxLeftover?: number;
   /** The most times one donor may go into one image (absent: no cap); see `PlanOptions.maxDonorUses`. */
   maxDonorUses?: number;
+  /** How stage 2 inpaints around the pasted nucleus (absent: `paper`); see `ProgressiveOptions.staging`. */
+  staging?: Staging;
   /** Threads for feature extraction (0: none). */
   workers: number;
   /** The feature cache folder, read and written; `none`: no cache; absent: {@link defaultCacheDir}. */

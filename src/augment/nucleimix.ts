@@ -11,7 +11,7 @@ import { cutDonor } from './donor.ts';
 import type { Insertion } from './manifest.ts';
 import type { AugmentMethod } from './method.ts';
 import { planNucleiMix, type NucleiMixOptions } from './nucleimix-plan.ts';
-import { renderProgressive } from './progressive.ts';
+import { renderProgressive, STAGINGS } from './progressive.ts';
 import { DONOR_REUSE_WARNING } from './request.ts';
 
 export type { NucleiMixOptions } from './nucleimix-plan.ts';
@@ -33,6 +33,7 @@ export const NUCLEIMIX_OPTIONS: OptionTable<NucleiMixOptions> = {
   sizeWeight: { flag: '--size-weight <λ>', type: 'number', min: 0, default: 0, help: "weight of size similarity in the donor draw for copy-and-replace, p ∝ exp(−w·d − λ·|ln(a_donor/a_target)|) (0: the paper's rule)" },
   maxLeftover: { flag: '--max-leftover <px>', type: 'int', min: 0, default: undefined, help: 'most pixels of a replaced nucleus its donor may leave uncovered (default: no bound)' },
   maxDonorUses: { flag: '--max-donor-uses <n>', type: 'int', min: 1, default: undefined, help: `most times one donor may go into one image (default: no cap, the paper's rule; runs warn above ${DONOR_REUSE_WARNING})` },
+  staging: { flag: '--staging <how>', type: 'choice', choices: STAGINGS, default: undefined, help: "stage 2's inpainting: paper (the ring r3 \\ r1 once) or inward (then the boundary, contour and next layer, again) (default: paper)" },
   workers: { flag: '--workers <n>', type: 'int', min: 0, default: 2, recorded: false, help: 'threads for feature extraction (0: none)' },
   cache: { flag: '--cache <dir>', type: 'path', default: undefined, recorded: false, help: "feature cache folder, or 'none' (default: $NUCLEIMIX_CACHE, else ~/.cache/nucleimix)" },
 };
@@ -66,6 +67,6 @@ export const NUCLEIMIX: AugmentMethod<NucleiMixOptions, Insertion> = {
       const cut = cutDonor(await input.donor(ins.donor.image), ins.donor.id, { flipH: ins.donor.flipH, flipV: ins.donor.flipV, rotation: ins.donor.rotation });
       edits.push({ insertion: ins, donor: cut });
     }
-    return renderProgressive(sample, edits, input.inpaint, { contextMargin: CONTEXT_MARGIN, seed: input.seed, nuclei: input.nuclei });
+    return renderProgressive(sample, edits, input.inpaint, { contextMargin: CONTEXT_MARGIN, seed: input.seed, nuclei: input.nuclei, staging: input.options.staging });
   },
 };

@@ -70,7 +70,18 @@ export interface ProgressiveOptions {
    * nuclei makes the edge itself.
    */
   nuclei?: NucleiView;
+  /**
+   * `paper` (default): stage 2 inpaints the transition ring r3 \ r1 once. `inward`: then,
+   * as the official code goes from the wide ring to the boundary ring, a third pass inpaints
+   * the boundary — the contour r1 \ r0 and the layer r2 \ r1 — again, the nucleus r0 and the
+   * ring's outer layer known: the edge is made by the engine, not pasted.
+   */
+  staging?: Staging;
 }
+
+/** How stage 2 inpaints around the pasted nucleus; see {@link ProgressiveOptions.staging}. */
+export type Staging = 'paper' | 'inward';
+export const STAGINGS: readonly Staging[] = ['paper', 'inward'];
 
 /** Default context margin of the inpainting crops. */
 export const DEFAULT_CONTEXT_MARGIN = 24;
@@ -87,6 +98,8 @@ interface Placed {
   ring: Int32Array;
   /** The donor crop index of each ring pixel. */
   ringSrc: Int32Array;
+  /** The ring's pixels in r2 \ r1 (the layer next to the contour). */
+  inner: Int32Array;
   /** The replaced nucleus grown by 2 px, and its pixels as read (major targets only). */
   hole: Int32Array | undefined;
   replacedId: number | undefined;
@@ -172,6 +185,21 @@ export async function renderProgressive(
   if (!visible) hideNuclei(unknown, isOther, W, H);
   await inpaint(image, placed.map((p) => ({ bbox: p.r3Box, pixels: p.ring.filter((q) => !isOther(q)), seed: stage(p, 2) })), margin);
   if (!visible) for (const p of placed) layEdge(p, out, isOther);
+
+  if (options.staging === 'inward') {
+    // Stage 3: the boundary, contour and inner layer, inpainted again with the nucleus known.
+    unknown.fill(0);
+    const boundary = placed.map((p) => {
+      const px: number[] = [];
+      for (let i = 0; i < p.r1.length; i++) if (!p.edit.donor.r0[p.r1Src[i]] && !isOther(p.r1[i])) px.push(p.r1[i]);
+      for (const q of p.inner) if (!isOther(q)) px.push(q);
+      for (const q of px) unknown[q] = 1;
+      if (!visible) for (const q of p.r0) unknown[q] = 1; // hidden, as in stage 2
+      return Int32Array.from(px.sort((a, b) => a - b));
+    });
+    if (!visible) hideNuclei(unknown, isOther, W, H);
+    await inpaint(image, placed.map((p, k) => ({ bbox: p.r3Box, pixels: boundary[k], seed: stage(p, 3) })), margin);
+  }
 
   // Labels: the replaced nuclei leave, each new nucleus is r0 under a fresh id above all
   // present ids (so renumbering appends them in insertion order).
@@ -260,12 +288,13 @@ function place(target: Sample, edit: Edit, stats: InstanceStats): Placed {
   const ph = dh + 4;
   const padded = new Uint8Array(pw * ph);
   for (let y = 0; y < dh; y++) for (let x = 0; x < dw; x++) padded[(y + 2) * pw + x + 2] = donor.r1[y * dw + x];
-  const r3 = dilationRings(padded, pw, ph, 2)[2];
+  const [, r2, r3] = dilationRings(padded, pw, ph, 2);
   const r0: number[] = [];
   const r1: number[] = [];
   const r1Src: number[] = [];
   const ring: number[] = [];
   const ringSrc: number[] = [];
+  const inner: number[] = [];
   let bx0 = W;
   let by0 = H;
   let bx1 = 0;
@@ -292,6 +321,7 @@ function place(target: Sample, edit: Edit, stats: InstanceStats): Placed {
       } else {
         ring.push(q);
         ringSrc.push(s); // r3 lies within the donor crop (DONOR_PAD ≥ 2), so s ≥ 0
+        if (r2[y * pw + x]) inner.push(q);
       }
     }
   }
@@ -338,6 +368,7 @@ function place(target: Sample, edit: Edit, stats: InstanceStats): Placed {
     r1Src: Int32Array.from(r1Src),
     ring: Int32Array.from(ring),
     ringSrc: Int32Array.from(ringSrc),
+    inner: Int32Array.from(inner),
     hole,
     replacedId,
     r3Box,

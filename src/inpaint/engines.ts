@@ -11,6 +11,7 @@ import { createClassicalEngine } from './classical.ts';
 import type { InpaintEngine } from './engine.ts';
 import { createExemplarEngine, EXEMPLAR_OPTIONS } from './exemplar.ts';
 import { loadOpenCV } from './opencv.ts';
+import { createTextureEngine, TEXTURE_OPTIONS } from './texture-transfer.ts';
 
 /** Settings an engine may take; each factory reads the ones it knows and rejects bad values. */
 export interface EngineSettings {
@@ -20,6 +21,8 @@ export interface EngineSettings {
   teleaDepth?: 8 | 16;
   /** Sampling steps of a diffusion engine. */
   steps?: number;
+  /** DDIM η of a diffusion engine, 0 (deterministic DDIM) to 1 (DDPM's ancestral noise). */
+  eta?: number;
   /** Where a model engine runs: `cpu` (default) or `cuda`. */
   device?: 'cpu' | 'cuda';
   /** Largest batch a model engine is given. */
@@ -30,6 +33,9 @@ export interface EngineSettings {
   iterations?: number;
   searchRadius?: number;
   textureWeight?: number;
+  /** Texture engine: half-width of the grain's low-pass box and farthest grain source (px); see texture-transfer.ts. */
+  grainRadius?: number;
+  reach?: number;
 }
 
 /** The engine and its settings as the command line names them (absent: the method's engine and defaults). */
@@ -43,6 +49,7 @@ export const ENGINE_OPTIONS: OptionTable<EngineOptions> = {
   radius: { flag: '--radius <px>', type: 'int', min: 1, max: 100, default: undefined, help: 'classical inpainting neighbourhood radius (default: 3 for nucleimix, 5 for gradmix)' },
   teleaDepth: { flag: '--telea-depth <bits>', type: 'int', min: 8, max: 16, default: undefined, help: 'bits Telea runs at, 8 (OpenCV\'s own) or 16 (default)' },
   steps: { flag: '--steps <n>', type: 'int', min: 1, max: 1000, default: undefined, help: 'sampling steps of a diffusion engine' },
+  eta: { flag: '--eta <η>', type: 'number', min: 0, max: 1, default: undefined, help: 'DDIM η of a diffusion engine: 0 deterministic DDIM, 1 DDPM-like fresh noise each step (default 0)' },
   device: { flag: '--device <name>', type: 'choice', choices: ['cpu', 'cuda'], default: undefined, help: 'where a model engine runs (default cpu)' },
   batch: { flag: '--batch <n>', type: 'int', min: 1, default: undefined, help: 'largest batch a model engine is given' },
   // The exemplar engine's own table, its defaults left to the engine (absent = not given).
@@ -51,6 +58,8 @@ export const ENGINE_OPTIONS: OptionTable<EngineOptions> = {
   iterations: { ...EXEMPLAR_OPTIONS.iterations, default: undefined, help: `${EXEMPLAR_OPTIONS.iterations.help} (default ${EXEMPLAR_OPTIONS.iterations.default})` },
   searchRadius: { ...EXEMPLAR_OPTIONS.searchRadius, default: undefined, help: `${EXEMPLAR_OPTIONS.searchRadius.help} (default ${EXEMPLAR_OPTIONS.searchRadius.default})` },
   textureWeight: { ...EXEMPLAR_OPTIONS.textureWeight, default: undefined, help: `${EXEMPLAR_OPTIONS.textureWeight.help} (default ${EXEMPLAR_OPTIONS.textureWeight.default})` },
+  grainRadius: { ...TEXTURE_OPTIONS.grainRadius, default: undefined, help: `${TEXTURE_OPTIONS.grainRadius.help} (default ${TEXTURE_OPTIONS.grainRadius.default})` },
+  reach: { ...TEXTURE_OPTIONS.reach, default: undefined, help: `${TEXTURE_OPTIONS.reach.help} (default ${TEXTURE_OPTIONS.reach.default})` },
 };
 
 /** Makes an engine from its settings. */
@@ -59,6 +68,7 @@ export type EngineFactory = (settings: EngineSettings) => Promise<InpaintEngine>
 const FACTORIES = new Map<string, EngineFactory>([
   ['telea', async (s) => createClassicalEngine(await loadOpenCV(), 'telea', { radius: s.radius, teleaDepth: s.teleaDepth })],
   ['ns', async (s) => createClassicalEngine(await loadOpenCV(), 'ns', { radius: s.radius })],
+  ['texture', async (s) => createTextureEngine(createClassicalEngine(await loadOpenCV(), 'telea', { radius: s.radius, teleaDepth: s.teleaDepth }), { grainRadius: s.grainRadius, reach: s.reach })],
   ['exemplar', async (s) => createExemplarEngine({ patchSize: s.patchSize, levels: s.levels, iterations: s.iterations, searchRadius: s.searchRadius, textureWeight: s.textureWeight })],
 ]);
 
@@ -74,7 +84,7 @@ export const SHIPPED_DENOISER = fileURLToPath(new URL('../../models/denoiser/den
  */
 async function diffusionEngine(path: string, s: EngineSettings): Promise<InpaintEngine> {
   const { createDiffusionEngine } = await import('./diffusion/engine.ts');
-  const engine = await createDiffusionEngine(path, { steps: s.steps, device: s.device, batch: s.batch });
+  const engine = await createDiffusionEngine(path, { steps: s.steps, eta: s.eta, device: s.device, batch: s.batch });
   // A model of the user's goes by its path, so a manifest that records it renders with it again.
   return path === SHIPPED_DENOISER ? engine : { ...engine, name: path };
 }

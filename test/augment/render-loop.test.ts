@@ -98,6 +98,21 @@ describe('the render loop batches inpainting across images', () => {
     for (const [f, h] of ha) assert.equal(hb.get(f), h, f);
   });
 
+  test("an engine that sees nuclei is given them: NucleiMix's stage-2 masks leave the pasted nucleus and its neighbours known", { timeout: 120_000 }, async () => {
+    const seen: InpaintJob[][] = [];
+    registerEngine('seeing', async () => ({ ...noiseEngine(1000, seen), name: 'seeing', nuclei: 'visible' as const }));
+    const { manifest } = await planAugmentation(input, 'nucleimix', { rareTypes: [1], k: 12, seed: 2, borderMargin: 20 }, { workers: 0, cache: join(tmp, 'cache') }, { engine: { name: 'noise' } });
+    const unknown = (b: InpaintJob[][]): number => b.flat().reduce((a, j) => a + j.mask.reduce((s, v) => s + (v ? 1 : 0), 0), 0);
+    batches.length = 0;
+    maxBatch = 1000;
+    await renderAugmentation(input, manifest, join(tmp, 'hidden'));
+    const hidden = unknown(batches);
+    await renderAugmentation(input, manifest, join(tmp, 'seen'), { engine: { name: 'seeing' } });
+    assert.equal(seen.flat().length, batches.flat().length, 'the same jobs');
+    // Hidden: every pasted nucleus and the nuclei near each fill are masked too; seen, neither is.
+    assert.ok(unknown(seen) < hidden, `${unknown(seen)} unknown pixels seen vs ${hidden} hidden`);
+  });
+
   test('a rendering error names the image and its insertions', { timeout: 120_000 }, async () => {
     registerEngine('broken', async () => ({ ...noiseEngine(8, []), name: 'broken', inpaint: async () => { throw new Error('engine exploded'); } }));
     const { manifest } = await planAugmentation(input, 'gradmix', { rareTypes: [1], k: 3, seed: 2, borderMargin: 20 }, {}, { engine: { name: 'broken' } });

@@ -410,3 +410,66 @@ test('a neighbour the new nucleus cuts in two keeps its larger piece; every inst
   assert.deepEqual(fixed.sample.image.data, rendered.sample.image.data, 'pixels are not touched');
   assert.equal(fixed.sample.stored, undefined);
 });
+
+test("an engine that sees nuclei gets the paper's conditioning: nuclei known, the contour pasted as it is, only the ring inpainted", async () => {
+  const inp = meanEngine();
+  const e = edit(REPLACE_2);
+  const { sample } = await renderProgressive(TARGET, [e], direct(inp), { nuclei: 'visible' });
+  const l = expectedLayers(e, TARGET);
+  const inst = TARGET.labels.inst.data;
+  const isOther = (p: number): boolean => inst[p] !== 0 && inst[p] !== 2;
+  // Stage 1 masks the hole alone (nucleus 7 beside it stays known); stage 2 the ring alone.
+  let hole = 0;
+  let ring = 0;
+  for (let p = 0; p < W * H; p++) {
+    if (l.hole[p]) hole++;
+    if (l.r3[p] && !l.r1[p]) ring++;
+  }
+  assert.equal(inp.calls.length, 2);
+  assert.equal(inp.calls[0][0].mask.reduce((a, v) => a + (v ? 1 : 0), 0), hole);
+  assert.equal(inp.calls[1][0].mask.reduce((a, v) => a + (v ? 1 : 0), 0), ring);
+  // The contour is the donor's own, byte for byte, wherever no other nucleus is; nucleus 7 keeps its pixels.
+  const ox = Math.round(e.insertion.target.x - e.donor.cx);
+  const oy = Math.round(e.insertion.target.y - e.donor.cy);
+  let contour = 0;
+  for (let p = 0; p < W * H; p++) {
+    const x = p % W;
+    const y = (p - x) / W;
+    if (isOther(p) && !l.r0[p]) {
+      for (let c = 0; c < 3; c++) assert.equal(sample.image.data[3 * p + c], TARGET.image.data[3 * p + c], `neighbour pixel ${x},${y}`);
+      continue;
+    }
+    if (!l.r1[p] || l.r0[p]) continue;
+    const s = (y - oy) * e.donor.rgb.width + x - ox;
+    for (let c = 0; c < 3; c++) assert.equal(sample.image.data[3 * p + c], e.donor.rgb.data[3 * s + c], `contour pixel ${x},${y}`);
+    contour++;
+  }
+  assert.ok(contour > 20);
+});
+
+test('inward staging inpaints the boundary again: a third batch masking the contour and the next layer, the nucleus known', async () => {
+  for (const nuclei of ['visible', 'hidden'] as const) {
+    const inp = meanEngine();
+    const e = edit(PASTE);
+    const paper = await renderProgressive(TARGET, [e], direct(meanEngine()), { nuclei });
+    const { sample } = await renderProgressive(TARGET, [e], direct(inp), { nuclei, staging: 'inward' });
+    assert.equal(inp.calls.length, 2, 'a paste: stage 2, then the boundary');
+    const l = expectedLayers(e, TARGET);
+    const r2 = dilationRings(l.r1, W, H, 1)[1];
+    let boundary = 0;
+    let r0 = 0;
+    for (let p = 0; p < W * H; p++) {
+      if (r2[p] && !l.r0[p]) boundary++;
+      if (l.r0[p]) r0++;
+    }
+    const masked = inp.calls[1][0].mask.reduce((a, v) => a + (v ? 1 : 0), 0);
+    // Seen, the nucleus is known; hidden, it is masked too (and never written back).
+    assert.equal(masked, nuclei === 'visible' ? boundary : boundary + r0, nuclei);
+    const out = sample.image.data;
+    for (let p = 0; p < W * H; p++) {
+      const same = [0, 1, 2].every((c) => out[3 * p + c] === paper.sample.image.data[3 * p + c]);
+      if (!r2[p] || l.r0[p]) assert.ok(same, `only the boundary changes (${nuclei}, pixel ${p % W},${Math.floor(p / W)})`);
+    }
+    assert.deepEqual(sample.labels, paper.sample.labels, 'labels as the paper staging');
+  }
+});

@@ -51,6 +51,7 @@ test('the engine declares its tile, batch, determinism and settings', { timeout:
     assert.deepEqual(engine.input, { kind: 'tile', size: 32, fit: 'pad' });
     assert.equal(engine.maxBatch, 16);
     assert.equal(engine.deterministic, true);
+    assert.equal(engine.nuclei, 'visible', 'trained on rings around real nuclei, it is shown them');
     const sha = createHash('sha256').update(await readFile(RANDOM)).digest('hex');
     assert.deepEqual(engine.settings, { model: 'tiny-random.onnx', sha256: sha, tile: 32, conditioning: 'mask', steps: 4, eta: 0, device: 'cpu', replaceKnown: true, gradient: null });
   } finally {

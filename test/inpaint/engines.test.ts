@@ -46,3 +46,13 @@ test('the published package carries the shipped denoiser and its card, which --i
   const model = relative(root, SHIPPED_DENOISER);
   for (const f of [model, model.replace(/\.onnx$/, '.json'), 'models/denoiser/README.md', 'models/README.md']) assert.ok(files.has(f), `${f} is not in the package`);
 });
+
+test('--eta and --steps reach the diffusion engine, which records them', { timeout: 60_000 }, async () => {
+  const engine = await createEngine('diffusion', { steps: 3, eta: 0.5 });
+  try {
+    assert.equal(engine.settings.steps, 3);
+    assert.equal(engine.settings.eta, 0.5);
+  } finally {
+    await engine.release();
+  }
+});
