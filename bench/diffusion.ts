@@ -17,13 +17,22 @@
  * DiT (Peebles & Xie 2023, Table 4) lists for ADM at 256² as "1120 Gflops". An MCG step also
  * back-propagates through the UNet, taken as 2× a forward (the usual estimate for a backward).
  *
- * Usage: node --import tsx bench/diffusion.ts [model.onnx] [steps=20]
+ * With `--dataset DIR` it then augments that dataset end to end with the model (NucleiMix,
+ * `--rare 1 --k K`, default 600, seed 0, the feature cache of `$NUCLEIMIX_CACHE` or the
+ * default) and prints seconds per phase: the issue's CoNSeP `--k 600` figure.
+ *
+ * Usage: node --import tsx bench/diffusion.ts [model.onnx] [steps=20] [--dataset DIR [--k K]]
  */
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { augmentDataset } from '../src/augment/driver.ts';
+import { formatTable } from '../src/cli/table.ts';
 import { cropCentred } from '../src/core/crop.ts';
+import { openDataset } from '../src/io/open.ts';
 import { createImage } from '../src/core/raster.ts';
 import { createDiffusionEngine } from '../src/inpaint/diffusion/engine.ts';
 import { countFlops } from '../src/inpaint/diffusion/flops.ts';
@@ -33,8 +42,18 @@ import { generateSample } from '../src/synth/generate.ts';
 
 const root = (p: string): string => fileURLToPath(new URL(`../${p}`, import.meta.url));
 const shipped = root('models/denoiser/denoiser.onnx');
-const modelPath = process.argv[2] ?? (existsSync(shipped) ? shipped : root('test/fixtures/diffusion/tiny-random.onnx'));
-const steps = Number(process.argv[3] ?? 20);
+const args = process.argv.slice(2);
+function flag(name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  args.splice(i, 2);
+  return v;
+}
+const datasetRoot = flag('--dataset');
+const datasetK = Number(flag('--k') ?? 600);
+const modelPath = args[0] ?? (existsSync(shipped) ? shipped : root('test/fixtures/diffusion/tiny-random.onnx'));
+const steps = Number(args[1] ?? 20);
 
 
 /**
@@ -157,4 +176,25 @@ console.log(`\nFLOPs per insertion (2 stages: erase, then ring)`);
   console.log(`  official: guided-diffusion 256² UNet ${g(adm)} per forward (counted); ×3 with MCG's backward; 250 DDIM steps`);
   console.log(`            one 256² tile per stage: 2 × 250 × ${g(officialStep)} = ${g(2 * officialStage)}  (${(2 * officialStage / ours).toExponential(2)}× ours)`);
   console.log(`            every tile of a 1000² image per stage (16): ${g(32 * officialStage)}, shared by the image's insertions`);
+}
+
+if (datasetRoot !== undefined) {
+  const work = await mkdtemp(join(tmpdir(), 'nucleimix-bench-diffusion-'));
+  try {
+    const t0 = performance.now();
+    const dataset = await openDataset(datasetRoot);
+    const r = await augmentDataset(dataset, 'nucleimix', { rareTypes: [1], k: datasetK, seed: 0, borderMargin: 30 }, join(work, 'out'), {}, { engine: { name: modelPath, settings: { steps } } });
+    const total = (performance.now() - t0) / 1000;
+    const t = r.timings;
+    console.log(`\n${dataset.root}: NucleiMix --rare 1 --k ${datasetK}, ${steps} DDIM steps (load average ${loadavg()[0].toFixed(1)} at the end)`);
+    console.log(
+      formatTable(
+        ['phase', 'seconds'],
+        [...Object.entries(t).map(([phase, s]): [string, string] => [phase, s.toFixed(1)]), ['total', total.toFixed(1)]],
+      ),
+    );
+    console.log(`${r.stats.targets.major} copy-and-replace + ${r.stats.targets.background} copy-and-paste insertions: ${r.stats.targets.major * 2 + r.stats.targets.background} inpainting jobs`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }

@@ -50,6 +50,8 @@ export interface NucleiMixOptions {
   maxDonorUses?: number;
   /** How stage 2 inpaints around the pasted nucleus (absent: `paper`); see `ProgressiveOptions.staging`. */
   staging?: Staging;
+  /** Weight of the seam blur for engines that hide nuclei (absent, in manifests from before it: 0); see `ProgressiveOptions.edgeBlur`. */
+  edgeBlur?: number;
   /** Threads for feature extraction (0: none). */
   workers: number;
   /** The feature cache folder, read and written; `none`: no cache; absent: {@link defaultCacheDir}. */

@@ -77,6 +77,18 @@ export interface ProgressiveOptions {
    * ring's outer layer known: the edge is made by the engine, not pasted.
    */
   staging?: Staging;
+  /**
+   * Weight w ∈ [0, 1] of the seam blur (default 0: none), for engines that hide nuclei: each
+   * pixel of the boundary band — r0's outermost layer, the contour r1 \ r0 and the layer
+   * r2 \ r1 — becomes (1 − w)·v + w·(v ∗ B), B the 3×3 binomial kernel, other nuclei left as
+   * they are. A pasted edge is a step from one pixel to the next, where a scanned one is spread
+   * over two or three by the optics: on CoNSeP k = 300 the Laplacian |∆| of ring +1 around
+   * inserted nuclei was 27–31 grey levels against 16 around real ones, the realism test's
+   * strongest single seam feature; with w = 0.5 it is no longer among the strongest, and the test's AUC went
+   * 0.996 → 0.991 (Navier–Stokes, size-aware donors; README). Leaving r0's own outer layer
+   * out gave 0.997: the step is on both sides.
+   */
+  edgeBlur?: number;
 }
 
 /** How stage 2 inpaints around the pasted nucleus; see {@link ProgressiveOptions.staging}. */
@@ -185,6 +197,7 @@ export async function renderProgressive(
   if (!visible) hideNuclei(unknown, isOther, W, H);
   await inpaint(image, placed.map((p) => ({ bbox: p.r3Box, pixels: p.ring.filter((q) => !isOther(q)), seed: stage(p, 2) })), margin);
   if (!visible) for (const p of placed) layEdge(p, out, isOther);
+  if (!visible) blurEdges(placed, out, W, H, isOther, options.edgeBlur ?? 0);
 
   if (options.staging === 'inward') {
     // Stage 3: the boundary, contour and inner layer, inpainted again with the nucleus known.
@@ -497,4 +510,40 @@ function layerMask(p: Placed, W: number, inst: Int32Array): Uint8Array {
     }
   }
   return m;
+}
+
+
+/** The 3×3 binomial kernel, row-major; its weights sum to 16. */
+const BINOMIAL = [1, 2, 1, 2, 4, 2, 1, 2, 1];
+
+/**
+ * The seam blur of {@link ProgressiveOptions.edgeBlur}, in place in `out` (H×W×3): every band
+ * pixel's new value is computed from `out` as it is before any is written. Pixels on the
+ * image's edge and pixels of other nuclei (but where a new r0 covers them) are left as they are.
+ */
+function blurEdges(placed: readonly Placed[], out: Uint8Array, W: number, H: number, isOther: (q: number) => boolean, weight: number): void {
+  if (weight === 0) return;
+  const inR0 = new Uint8Array(W * H);
+  for (const p of placed) for (const q of p.r0) inR0[q] = 1;
+  const band: number[] = [];
+  for (const p of placed) {
+    for (const q of p.r0) if (!inR0[q - 1] || !inR0[q + 1] || !inR0[q - W] || !inR0[q + W]) band.push(q);
+    for (let i = 0; i < p.r1.length; i++) if (!p.edit.donor.r0[p.r1Src[i]]) band.push(p.r1[i]);
+    for (const q of p.inner) band.push(q);
+  }
+  const keep = band.filter((q) => {
+    const x = q % W;
+    const y = (q - x) / W;
+    return x > 0 && y > 0 && x < W - 1 && y < H - 1 && (inR0[q] === 1 || !isOther(q));
+  });
+  const values = new Uint8Array(3 * keep.length);
+  keep.forEach((q, i) => {
+    for (let c = 0; c < 3; c++) {
+      let s = 0;
+      let k = 0;
+      for (let dy = -W; dy <= W; dy += W) for (let dx = -1; dx <= 1; dx++) s += BINOMIAL[k++] * out[3 * (q + dy + dx) + c];
+      values[3 * i + c] = Math.round((1 - weight) * out[3 * q + c] + (weight * s) / 16);
+    }
+  });
+  keep.forEach((q, i) => out.set(values.subarray(3 * i, 3 * i + 3), 3 * q));
 }

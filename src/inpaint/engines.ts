@@ -11,7 +11,6 @@ import { createClassicalEngine } from './classical.ts';
 import type { InpaintEngine } from './engine.ts';
 import { createExemplarEngine, EXEMPLAR_OPTIONS } from './exemplar.ts';
 import { loadOpenCV } from './opencv.ts';
-import { createTextureEngine, TEXTURE_OPTIONS } from './texture-transfer.ts';
 
 /** Settings an engine may take; each factory reads the ones it knows and rejects bad values. */
 export interface EngineSettings {
@@ -33,9 +32,6 @@ export interface EngineSettings {
   iterations?: number;
   searchRadius?: number;
   textureWeight?: number;
-  /** Texture engine: half-width of the grain's low-pass box and farthest grain source (px); see texture-transfer.ts. */
-  grainRadius?: number;
-  reach?: number;
 }
 
 /** The engine and its settings as the command line names them (absent: the method's engine and defaults). */
@@ -58,8 +54,6 @@ export const ENGINE_OPTIONS: OptionTable<EngineOptions> = {
   iterations: { ...EXEMPLAR_OPTIONS.iterations, default: undefined, help: `${EXEMPLAR_OPTIONS.iterations.help} (default ${EXEMPLAR_OPTIONS.iterations.default})` },
   searchRadius: { ...EXEMPLAR_OPTIONS.searchRadius, default: undefined, help: `${EXEMPLAR_OPTIONS.searchRadius.help} (default ${EXEMPLAR_OPTIONS.searchRadius.default})` },
   textureWeight: { ...EXEMPLAR_OPTIONS.textureWeight, default: undefined, help: `${EXEMPLAR_OPTIONS.textureWeight.help} (default ${EXEMPLAR_OPTIONS.textureWeight.default})` },
-  grainRadius: { ...TEXTURE_OPTIONS.grainRadius, default: undefined, help: `${TEXTURE_OPTIONS.grainRadius.help} (default ${TEXTURE_OPTIONS.grainRadius.default})` },
-  reach: { ...TEXTURE_OPTIONS.reach, default: undefined, help: `${TEXTURE_OPTIONS.reach.help} (default ${TEXTURE_OPTIONS.reach.default})` },
 };
 
 /** Makes an engine from its settings. */
@@ -68,7 +62,6 @@ export type EngineFactory = (settings: EngineSettings) => Promise<InpaintEngine>
 const FACTORIES = new Map<string, EngineFactory>([
   ['telea', async (s) => createClassicalEngine(await loadOpenCV(), 'telea', { radius: s.radius, teleaDepth: s.teleaDepth })],
   ['ns', async (s) => createClassicalEngine(await loadOpenCV(), 'ns', { radius: s.radius })],
-  ['texture', async (s) => createTextureEngine(createClassicalEngine(await loadOpenCV(), 'telea', { radius: s.radius, teleaDepth: s.teleaDepth }), { grainRadius: s.grainRadius, reach: s.reach })],
   ['exemplar', async (s) => createExemplarEngine({ patchSize: s.patchSize, levels: s.levels, iterations: s.iterations, searchRadius: s.searchRadius, textureWeight: s.textureWeight })],
 ]);
 

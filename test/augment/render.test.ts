@@ -473,3 +473,46 @@ test('inward staging inpaints the boundary again: a third batch masking the cont
     assert.deepEqual(sample.labels, paper.sample.labels, 'labels as the paper staging');
   }
 });
+
+test('the seam blur: r0\'s outer layer, the contour and the next layer become (1 − w)·v + w·(v ∗ binomial); nothing else moves', async () => {
+  const edits = [edit(REPLACE_2), edit(PASTE)];
+  const sharp = await renderProgressive(TARGET, edits, direct(meanEngine()));
+  const soft = await renderProgressive(TARGET, edits, direct(meanEngine()), { edgeBlur: 0.5 });
+  assert.deepEqual(soft.sample.labels, sharp.sample.labels, 'labels unchanged');
+  const inst = TARGET.labels.inst.data;
+  const band = new Uint8Array(W * H);
+  const r0All = new Uint8Array(W * H);
+  const layers = edits.map((e) => expectedLayers(e, TARGET));
+  for (const l of layers) for (let p = 0; p < W * H; p++) if (l.r0[p]) r0All[p] = 1;
+  for (const l of layers) {
+    const r2 = dilationRings(l.r1, W, H, 1)[1];
+    for (let p = 0; p < W * H; p++) {
+      const outer = l.r0[p] === 1 && (!r0All[p - 1] || !r0All[p + 1] || !r0All[p - W] || !r0All[p + W]);
+      if ((outer || (r2[p] && !l.r0[p])) && (inst[p] === 0 || inst[p] === 2 || l.r0[p])) band[p] = 1;
+    }
+  }
+  const K = [1, 2, 1, 2, 4, 2, 1, 2, 1];
+  const a = sharp.sample.image.data;
+  const b = soft.sample.image.data;
+  let changed = 0;
+  for (let p = 0; p < W * H; p++) {
+    const x = p % W;
+    const y = (p - x) / W;
+    for (let c = 0; c < 3; c++) {
+      if (!band[p]) {
+        assert.equal(b[3 * p + c], a[3 * p + c], `pixel ${x},${y} off the band`);
+        continue;
+      }
+      let s = 0;
+      let k = 0;
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) s += K[k++] * a[3 * ((y + dy) * W + x + dx) + c];
+      assert.equal(b[3 * p + c], Math.round(0.5 * a[3 * p + c] + (0.5 * s) / 16), `band pixel ${x},${y}`);
+      if (b[3 * p + c] !== a[3 * p + c]) changed++;
+    }
+  }
+  assert.ok(changed > 100, `${changed} band values changed`);
+  // An engine that sees nuclei makes its own edge: no blur.
+  const seen = await renderProgressive(TARGET, edits, direct(meanEngine()), { nuclei: 'visible' });
+  const seenSoft = await renderProgressive(TARGET, edits, direct(meanEngine()), { nuclei: 'visible', edgeBlur: 0.5 });
+  assert.deepEqual(seenSoft.sample.image.data, seen.sample.image.data);
+});

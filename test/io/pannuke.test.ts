@@ -333,7 +333,7 @@ print(json.dumps({'dtypes': [im.dtype.str, m.dtype.str, ty.dtype.str], 'shapes':
       t.skip('no python3 with numpy');
       return;
     }
-    const r = spawnSync(py, ['-c', 'import sys, numpy as np; t = np.load(sys.argv[1]); print(t.dtype.str, list(t))', join(out, 'types.npy')], { encoding: 'utf8' });
+    const r = spawnSync(py, ['-c', 'import sys, numpy as np; t = np.load(sys.argv[1]); print(t.dtype.str, t.tolist())', join(out, 'types.npy')], { encoding: 'utf8' });
     assert.equal(r.stdout.trim(), "<U13 ['Unknown', 'Unknown']", 'the distribution\'s <U13 unless names are longer');
   });
 

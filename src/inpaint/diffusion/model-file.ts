@@ -29,6 +29,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { NucleiMixError } from '../../core/errors.ts';
@@ -74,7 +75,11 @@ export interface DiffusionModel {
 export interface LoadOptions {
   /** Execution provider (default cpu). `cuda` needs an onnxruntime-node built and installed with CUDA. */
   device?: DiffusionDevice;
-  /** ONNX Runtime intra-op threads (default: its choice). */
+  /**
+   * ONNX Runtime intra-op threads (default: every core Node may use, `os.availableParallelism()`).
+   * ONNX Runtime's own default, one thread per physical core, ran one thread on the 2-vCPU
+   * machines here: a batch-16 forward of the shipped denoiser took 160 ms, 96 ms with 2.
+   */
   threads?: number;
 }
 
@@ -178,7 +183,7 @@ async function createSession(path: string, options: LoadOptions): Promise<ort.In
       executionProviders: [device],
       logSeverityLevel: 3,
       interOpNumThreads: 1,
-      ...(options.threads !== undefined ? { intraOpNumThreads: options.threads } : {}),
+      intraOpNumThreads: options.threads ?? availableParallelism(),
     });
   } catch (err) {
     const msg = (err as Error).message;
