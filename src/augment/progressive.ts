@@ -89,9 +89,9 @@ export interface ProgressiveOptions {
    * they are. A pasted edge is a step from one pixel to the next, where a scanned one is spread
    * over two or three by the optics: on CoNSeP k = 300 the Laplacian |∆| of ring +1 around
    * inserted nuclei was 27–31 grey levels against 16 around real ones, the realism test's
-   * strongest single seam feature; with w = 0.5 it is no longer among the strongest, and the test's AUC went
-   * 0.996 → 0.991 (Navier–Stokes, size-aware donors; README). Leaving r0's own outer layer
-   * out gave 0.997: the step is on both sides.
+   * strongest single seam feature; with w = 0.5 it is no longer among the strongest, and the
+   * test's AUC went 0.996 → 0.991 (Navier–Stokes, size-aware donors; README). Leaving r0's own
+   * outer layer out gave 0.997: the step is on both sides.
    */
   edgeBlur?: number;
 }
