@@ -25,19 +25,18 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { augmentDataset } from '../src/augment/driver.ts';
 import { formatTable } from '../src/cli/table.ts';
 import { cropCentred } from '../src/core/crop.ts';
-import { openDataset } from '../src/io/open.ts';
 import { createImage } from '../src/core/raster.ts';
 import { createDiffusionEngine } from '../src/inpaint/diffusion/engine.ts';
 import { countFlops } from '../src/inpaint/diffusion/flops.ts';
 import { loadDiffusionModel } from '../src/inpaint/diffusion/model-file.ts';
 import type { InpaintJob } from '../src/inpaint/engine.ts';
+import { openDataset } from '../src/io/open.ts';
 import { generateSample } from '../src/synth/generate.ts';
 
 const root = (p: string): string => fileURLToPath(new URL(`../${p}`, import.meta.url));

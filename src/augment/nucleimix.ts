@@ -23,8 +23,8 @@ export type { NucleiMixOptions } from './nucleimix-plan.ts';
  * where the paper's rule with Telea scored 0.999 [0.998, 1.000], at about Telea's render time.
  * The paper's rule stays one flag away: `--size-weight 0 --max-leftover 1000000`.
  */
-export const DEFAULT_SIZE_WEIGHT = 2;
-export const DEFAULT_MAX_LEFTOVER = 60;
+const DEFAULT_SIZE_WEIGHT = 2;
+const DEFAULT_MAX_LEFTOVER = 60;
 
 export const NUCLEIMIX_OPTIONS: OptionTable<NucleiMixOptions> = {
   removal: { flag: '--removal <how>', type: 'choice', choices: CENTRE_REMOVALS, default: 'instances', help: 'how patch centres are removed before describing context' },
@@ -48,7 +48,6 @@ export const NUCLEIMIX_OPTIONS: OptionTable<NucleiMixOptions> = {
   workers: { flag: '--workers <n>', type: 'int', min: 0, default: 2, recorded: false, help: 'threads for feature extraction (0: none)' },
   cache: { flag: '--cache <dir>', type: 'path', default: undefined, recorded: false, help: "feature cache folder, or 'none' (default: $NUCLEIMIX_CACHE, else ~/.cache/nucleimix)" },
 };
-
 
 /** Context margin around each inpainting region, px. */
 const CONTEXT_MARGIN = 24;
@@ -79,6 +78,6 @@ export const NUCLEIMIX: AugmentMethod<NucleiMixOptions, Insertion> = {
       const cut = cutDonor(await input.donor(ins.donor.image), ins.donor.id, { flipH: ins.donor.flipH, flipV: ins.donor.flipV, rotation: ins.donor.rotation });
       edits.push({ insertion: ins, donor: cut });
     }
-    return renderProgressive(sample, edits, input.inpaint, { contextMargin: CONTEXT_MARGIN, seed: input.seed, nuclei: input.nuclei, staging: input.options.staging, edgeBlur: input.options.edgeBlur ?? 0 });
+    return renderProgressive(sample, edits, input.inpaint, { contextMargin: CONTEXT_MARGIN, seed: input.seed, nuclei: input.nuclei, staging: input.options.staging, edgeBlur: input.options.edgeBlur });
   },
 };

@@ -189,28 +189,28 @@ export async function renderProgressive(
     for (let i = 0; i < p.r1.length; i++) {
       const q = p.r1[i];
       const s = p.r1Src[i];
+      if (r0[s] && !visible) unknown[q] = 1;
       // Seen by the engine, the contour is pasted as it is (never over another nucleus).
       if (!r0[s] && (!visible || isOther(q))) continue;
       out[3 * q] = rgb[3 * s];
       out[3 * q + 1] = rgb[3 * s + 1];
       out[3 * q + 2] = rgb[3 * s + 2];
     }
-    if (!visible) for (let i = 0; i < p.r1.length; i++) if (r0[p.r1Src[i]]) unknown[p.r1[i]] = 1;
     for (const q of p.ring) unknown[q] = 1;
     for (const q of p.r1) exclude[q] = 1; // the pasted nucleus and its contour are no fill texture either
   }
   if (!visible) hideNuclei(unknown, isOther, W, H);
   await inpaint(image, placed.map((p) => ({ bbox: p.r3Box, pixels: p.ring.filter((q) => !isOther(q)), seed: stage(p, 2) })), margin);
-  if (!visible) for (const p of placed) layEdge(p, out, isOther);
-  if (!visible) blurEdges(placed, out, W, H, isOther, options.edgeBlur ?? 0);
+  if (!visible) {
+    for (const p of placed) layEdge(p, out, isOther);
+    blurEdges(placed, out, W, H, isOther, options.edgeBlur ?? 0);
+  }
 
   if (options.staging === 'inward') {
     // Stage 3: the boundary, contour and inner layer, inpainted again with the nucleus known.
     unknown.fill(0);
     const boundary = placed.map((p) => {
-      const px: number[] = [];
-      for (let i = 0; i < p.r1.length; i++) if (!p.edit.donor.r0[p.r1Src[i]] && !isOther(p.r1[i])) px.push(p.r1[i]);
-      for (const q of p.inner) if (!isOther(q)) px.push(q);
+      const px = [...contourOf(p), ...p.inner].filter((q) => !isOther(q));
       for (const q of px) unknown[q] = 1;
       if (!visible) for (const q of p.r0) unknown[q] = 1; // hidden, as in stage 2
       return Int32Array.from(px.sort((a, b) => a - b));
@@ -517,6 +517,12 @@ function layerMask(p: Placed, W: number, inst: Int32Array): Uint8Array {
   return m;
 }
 
+/** The contour r1 \ r0 of a placed edit, in target pixels (ascending, as r1). */
+function contourOf(p: Placed): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < p.r1.length; i++) if (!p.edit.donor.r0[p.r1Src[i]]) out.push(p.r1[i]);
+  return out;
+}
 
 /** The 3×3 binomial kernel, row-major; its weights sum to 16. */
 const BINOMIAL = [1, 2, 1, 2, 4, 2, 1, 2, 1];
@@ -533,8 +539,7 @@ function blurEdges(placed: readonly Placed[], out: Uint8Array, W: number, H: num
   const band: number[] = [];
   for (const p of placed) {
     for (const q of p.r0) if (!inR0[q - 1] || !inR0[q + 1] || !inR0[q - W] || !inR0[q + W]) band.push(q);
-    for (let i = 0; i < p.r1.length; i++) if (!p.edit.donor.r0[p.r1Src[i]]) band.push(p.r1[i]);
-    for (const q of p.inner) band.push(q);
+    band.push(...contourOf(p), ...p.inner);
   }
   const keep = band.filter((q) => {
     const x = q % W;
