@@ -11,6 +11,7 @@ import type { Rng } from '../core/rng.ts';
 import { axisAngle } from '../core/shape.ts';
 import type { Insertion } from './insertion.ts';
 import { drawSoftmax, logSumExp } from './draw.ts';
+import { SoftmaxPool } from './softmax-pool.ts';
 import type { Location } from './locations.ts';
 
 /** Everything the planner needs about one rare type. */
@@ -123,8 +124,8 @@ export function planInsertions(
   rng: Rng,
   options: PlanOptions,
 ): PlanReport {
-  const active = new Uint8Array(candidates.length).fill(1);
-  let remaining = candidates.length;
+  // One pool per rare type over the shared candidates: a drawn candidate leaves every pool.
+  const pools = models.map((m) => new SoftmaxPool(Float64Array.from(m.scores, (s) => s / options.temperature)));
   const occupied = new Map<string, Rect[]>();
   const usage = models.map((m) => new Float64Array(m.donors.length));
   const inserted: Record<number, number> = {};
@@ -139,14 +140,12 @@ export function planInsertions(
     models.forEach((model, t) => {
       if (done[t]) return;
       for (;;) {
-        const logits = Float64Array.from(model.scores, (s) => s / options.temperature);
-        const pick = remaining > 0 ? drawSoftmax(logits, rng, active) : undefined;
+        const pick = pools[t].draw(rng);
         if (pick === undefined) {
           done[t] = true;
           return;
         }
-        active[pick.index] = 0;
-        remaining--;
+        for (const pool of pools) pool.remove(pick.index);
         const target = candidates[pick.index];
 
         const p = model.dims;
