@@ -17,7 +17,7 @@ import { CLASS_LISTS } from '../src/core/classes.ts';
 import { createEngine } from '../src/inpaint/engines.ts';
 import type { Sample } from '../src/io/dataset.ts';
 import { describeLocations, nucleusFreeImage } from '../src/sampling/context.ts';
-import { backgroundLocations, nucleusLocations } from '../src/sampling/locations.ts';
+import { backgroundLocations, imageNuclei, nucleusLocations } from '../src/sampling/locations.ts';
 import { generateSample } from '../src/synth/generate.ts';
 
 const side = Number(process.argv[2] ?? 8000);
@@ -69,7 +69,7 @@ const big: Sample = await phase(`build ${side}×${side} image`, () => {
 console.log(`${big.labels.ids.length} nuclei`);
 
 const locations = await phase('locations (nuclei + background)', () => [
-  ...nucleusLocations('large', big.labels, [1]),
+  ...nucleusLocations(imageNuclei('large', big.labels), [1]),
   ...backgroundLocations('large', big.image, big.labels, createRng(0).fork('large')),
 ]);
 console.log(`${locations.length} locations (${locations.filter((l) => l.kind === 'background').length} background)`);

@@ -74,7 +74,7 @@ export async function planAugmentation<M extends keyof MethodOptions>(
   const inputs = await datasetFileHashes(dataset.root);
   const hashing = (performance.now() - t0) / 1000;
   const engine = m.engine === undefined ? null : await engineRecord(m, settings.engine);
-  const plan = await m.plan({ dataset, open, request, progress }, resolved);
+  const plan = await m.plan({ dataset, open, request, progress, inputs }, resolved);
   const manifest = buildManifest(method, dataset, open, inputs, request, recordedOptions(m.options, resolved), plan, engine);
   return { manifest, timings: { hash: hashing, ...plan.timings } };
 }

@@ -49,6 +49,11 @@ export interface PlanInput {
   open: OpenOptions;
   request: AugmentRequest;
   progress: ProgressSink;
+  /**
+   * SHA-256 of the dataset's files by path relative to its root (`datasetFileHashes`), when
+   * the caller has them: NucleiMix then finds cached images by their files, without decoding.
+   */
+  inputs?: Readonly<Record<string, string>>;
 }
 
 /** What a method's planning decided. */

@@ -12,13 +12,15 @@ import { DESCRIPTOR_VERSION, contextFeatureCount } from '../features/extract.ts'
 import { createMatrix, selectRows } from '../features/matrix.ts';
 import { createOnnxEncoder, encoderFeatureCount, ENCODER_DESCRIPTOR_VERSION, IMAGENET_MEAN, IMAGENET_STD, type OnnxEncoderOptions } from '../features/onnx-encoder.ts';
 import { fitStandardiser, standardise } from '../features/standardise.ts';
+import type { Sample } from '../io/dataset.ts';
 import { fileHash } from '../io/file-hashes.ts';
 import type { CentreRemoval } from '../sampling/context.ts';
 import { extractContextFeatures } from '../sampling/extract.ts';
-import { combinedKey, imageKey, mergeNuclei, readImageEntry, sampleHash, writeImageEntry, type CachedFeatures, type ImageEntry } from '../sampling/feature-cache.ts';
+import { combinedKey, imageKey, mergeNuclei, readImageEntry, writeImageEntry, type CachedFeatures, type ImageEntry } from '../sampling/feature-cache.ts';
 import { fitGmm, logLikelihood, selectByBic, type CovarianceType } from '../sampling/gmm.ts';
 import { backgroundLocations, DEFAULT_BACKGROUND, nucleusLocations, type Location } from '../sampling/locations.ts';
 import { fitPca, project } from '../sampling/pca.ts';
+import { readSummary, summarise, summaryKey, writeSummary } from '../sampling/sample-summary.ts';
 import { DEFAULT_PLAN, planInsertions, type RareTypeModel } from '../sampling/plan.ts';
 import type { Insertion } from './manifest.ts';
 import type { MethodPlan, PlanInput } from './method.ts';
@@ -135,17 +137,28 @@ export async function planNucleiMix(input: PlanInput, options: NucleiMixOptions)
   progress.phase('locations', dataset.names.length);
   const bgRng = createRng(BACKGROUND_SEED);
   for (const name of dataset.names) {
-    const sample = await dataset.read(name);
-    sizes.set(name, [sample.image.width, sample.image.height]);
-    for (const t of sample.labels.types) counts[t] = (counts[t] ?? 0) + 1;
-    const key = imageKey(name, sampleHash(sample), settings);
+    // A cached image is known by its files' content: its summary, then its features, without decoding it.
+    const summaryAt = cacheDir !== undefined && input.inputs !== undefined ? summaryKey(dataset, name, input.inputs, open) : undefined;
+    let summary = summaryAt === undefined ? undefined : await readSummary(cacheDir!, summaryAt);
+    let sample: Sample | undefined;
+    if (summary === undefined || summary.image !== name) {
+      sample = await dataset.read(name);
+      summary = summarise(summaryAt ?? '', sample);
+      if (summaryAt !== undefined) await writeSummary(cacheDir!, summary);
+    }
+    sizes.set(name, [summary.width, summary.height]);
+    for (const n of summary.nuclei) counts[n.type] = (counts[n.type] ?? 0) + 1;
+    const key = imageKey(name, summary.contentHash, settings);
     const found = cacheDir === undefined ? undefined : await readImageEntry(cacheDir, key);
-    const entry: ImageEntry =
-      found !== undefined && found.image === name && found.cols === cols
-        ? found
-        : { key, image: name, cols, ids: [], nucleusRows: new Float64Array(0), background: backgroundLocations(name, sample.image, sample.labels, bgRng.fork(name), DEFAULT_BACKGROUND), backgroundRows: new Float64Array(0) };
-    const cached = entry === found;
-    const nuclei = nucleusLocations(name, sample.labels, request.rareTypes, majors);
+    const cached = found !== undefined && found.image === name && found.cols === cols;
+    let entry: ImageEntry;
+    if (cached) {
+      entry = found;
+    } else {
+      sample ??= await dataset.read(name);
+      entry = { key, image: name, cols, ids: [], nucleusRows: new Float64Array(0), background: backgroundLocations(name, sample.image, sample.labels, bgRng.fork(name), DEFAULT_BACKGROUND), backgroundRows: new Float64Array(0) };
+    }
+    const nuclei = nucleusLocations(summary.nuclei, request.rareTypes, majors);
     const have = new Set(entry.ids);
     const missing = nuclei.filter((l) => !have.has(l.id!));
     // A new entry describes its nuclei and then its background points, in one list (the order rows have always had).

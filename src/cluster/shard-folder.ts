@@ -14,9 +14,10 @@
  * `<name>` is the image name with `encodeURIComponent`'s escapes, so any name is one file name.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NucleiMixError } from '../core/errors.ts';
+import { writeFileAtomic } from '../io/atomic-file.ts';
 import { checkCompletion, checkHeader, checkImageEntry, type FileRef, type ImageEntry, type ShardCompletion, type ShardHeader } from './shard-records.ts';
 
 export const HEADER_FILE = 'shard.json';
@@ -31,24 +32,13 @@ export function imageStem(name: string): string {
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-/** Writes `bytes` to `path` through a temporary file in the same folder and a rename: a file that exists is whole. */
-export async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
 
 /** JSON as nucleimix writes it: 2-space indent and a newline. */
 export const jsonText = (v: unknown): string => JSON.stringify(v, null, 2) + '\n';
 
 /** Writes one image file into `images/` atomically and returns its reference. */
 export async function writeImageFile(dir: string, file: string, bytes: Uint8Array): Promise<FileRef> {
-  await writeAtomic(join(dir, IMAGES_DIR, file), bytes);
+  await writeFileAtomic(join(dir, IMAGES_DIR, file), bytes);
   return { file, sha256: sha256(bytes) };
 }
 
@@ -105,7 +95,7 @@ export async function readImageEntry(dir: string, name: string): Promise<ImageEn
 
 /** Writes image `name`'s record (after its files). */
 export async function writeImageEntry(dir: string, entry: ImageEntry): Promise<void> {
-  await writeAtomic(join(dir, IMAGES_DIR, `${imageStem(entry.name)}.json`), jsonText(entry));
+  await writeFileAtomic(join(dir, IMAGES_DIR, `${imageStem(entry.name)}.json`), jsonText(entry));
 }
 
 /** Makes the folder and its `images/` (they may exist: a resumed shard). */

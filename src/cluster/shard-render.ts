@@ -19,7 +19,8 @@ import { encodeSample } from './sample-file.ts';
 import { sampleDelta, type SampleDelta } from './sample-delta.ts';
 import { assignShards, renderedImages } from './shard-assignment.ts';
 import type { ShardId } from './shard-env.ts';
-import { COMPLETE_FILE, HEADER_FILE, imageStem, jsonText, makeShardFolder, readCompletion, readHeader, readImageEntry, removeTemporaries, writeAtomic, writeImageEntry, writeImageFile } from './shard-folder.ts';
+import { writeFileAtomic } from '../io/atomic-file.ts';
+import { COMPLETE_FILE, HEADER_FILE, imageStem, jsonText, makeShardFolder, readCompletion, readHeader, readImageEntry, removeTemporaries, writeImageEntry, writeImageFile } from './shard-folder.ts';
 import { imageEntry, manifestSha256, recordOf, shardLabel, SHARD_TOOL, SHARD_VERSION, type ShardCompletion, type ShardHeader } from './shard-records.ts';
 import { join } from 'node:path';
 
@@ -101,7 +102,7 @@ export async function renderShard(dataset: Dataset, manifest: AnyManifest, dir: 
     const before = await readHeader(dir);
     if (before !== undefined) sameRun(before, header, dir);
     await makeShardFolder(dir);
-    if (before === undefined) await writeAtomic(join(dir, HEADER_FILE), jsonText(header));
+    if (before === undefined) await writeFileAtomic(join(dir, HEADER_FILE), jsonText(header));
 
     const finished = new Set<string>();
     for (const name of images) if ((await readImageEntry(dir, name)) !== undefined) finished.add(name);
@@ -141,9 +142,9 @@ export async function renderShard(dataset: Dataset, manifest: AnyManifest, dir: 
     const { stats } = statsOfRun(m, options, shardManifest, dataset.classes, log);
     let edits = 0;
     for (const list of log.applied.values()) edits += list.length;
-    await writeAtomic(join(dir, 'stats.json'), jsonText(stats));
+    await writeFileAtomic(join(dir, 'stats.json'), jsonText(stats));
     const completion: ShardCompletion = { ...header, complete: true, edits };
-    await writeAtomic(join(dir, COMPLETE_FILE), jsonText(completion));
+    await writeFileAtomic(join(dir, COMPLETE_FILE), jsonText(completion));
     await removeTemporaries(dir);
     return { dir, shard, images, rendered: pending, alreadyComplete: false, edits, stats };
   } finally {

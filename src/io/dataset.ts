@@ -45,6 +45,12 @@ export interface Dataset extends SampleSource {
    * such datasets (see `OpenOptions.labelsOnly`).
    */
   readonly labelsOnly?: boolean;
+  /**
+   * The files sample `name` is read from, as paths relative to `root` (`/`-separated, as
+   * `datasetFileHashes` names them): with the class list and the open options, all its
+   * content depends on. Absent for formats whose samples share a file (PanNuke).
+   */
+  files?(name: string): readonly string[];
 }
 
 /** One dataset format: how to recognise, read and write it. */

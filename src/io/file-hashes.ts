@@ -12,6 +12,11 @@ import { entryKindOrOther } from './dir-entries.ts';
 /** Files and folders nucleimix writes beside an augmented dataset: not data, when that output is read again. */
 const NOT_DATA = new Set(['cache', 'preview', 'report', 'manifest.json', 'stats.json', 'realism.json', 'report.html']);
 
+/** `path` relative to `root`, `/`-separated: how {@link datasetFileHashes} names a file. */
+export function relativeFile(root: string, path: string): string {
+  return relative(root, path).split(sep).join('/');
+}
+
 /** Hex SHA-256 of a file's bytes, streamed. */
 export async function fileHash(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -36,7 +41,7 @@ export async function datasetFileHashes(root: string): Promise<Record<string, st
     seen.add(real);
     for (const e of await readdir(dir, { withFileTypes: true })) {
       const path = join(dir, e.name);
-      const rel = relative(root, path).split(sep).join('/');
+      const rel = relativeFile(root, path);
       if (NOT_DATA.has(rel.split('/')[0])) continue;
       const kind = e.isSymbolicLink() ? await entryKindOrOther(dir, e) : e.isDirectory() ? 'dir' : e.isFile() ? 'file' : 'other';
       if (kind === 'dir') await walk(path);

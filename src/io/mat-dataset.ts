@@ -15,6 +15,7 @@ import { readImageFile, writeImageFile, type ImageFileInfo } from './image-file.
 import { classOf, matVariable } from './mat-arrays.ts';
 import type { MatArray, MatClass, MatFile, MatVariable } from './mat-file.ts';
 import { readMatFile, writeMatFile } from './mat-file.ts';
+import { relativeFile } from './file-hashes.ts';
 import { labelOnlyFiles, matLabelKind, matLayoutProblem, pairImagesWithLabels, type FilePair, type LabelFile } from './paired-folders.ts';
 
 /** What the files held besides the labels: kept so that writing them back loses nothing. */
@@ -73,6 +74,10 @@ export function matFormat<Stored>(codec: MatLabelCodec<Stored>): FormatIO {
       root,
       classes: classes ?? (await codec.defaultClasses(pairs)),
       names: pairs.map((p) => p.name),
+      files: (name) => {
+        const pair = byName.get(name);
+        return pair === undefined ? [] : [relativeFile(root, pair.image), relativeFile(root, pair.label)];
+      },
       read: (name) => {
         const pair = byName.get(name);
         if (pair === undefined) throw new NucleiMixError(`no image named '${name}'`, root);
@@ -89,6 +94,10 @@ export function matFormat<Stored>(codec: MatLabelCodec<Stored>): FormatIO {
       labelsOnly: true,
       classes: classes ?? (await codec.defaultClasses(files)),
       names: files.map((f) => f.name),
+      files: (name) => {
+        const f = byName.get(name);
+        return f === undefined ? [] : [relativeFile(root, f.label)];
+      },
       read: async (name) => {
         const f = byName.get(name);
         if (f === undefined) throw new NucleiMixError(`no label file named '${name}'`, root);

@@ -39,6 +39,7 @@ import {
 import type { Dataset, FormatIO, Sample, SampleSource } from './dataset.ts';
 import { inRoot, relativeProblem } from './diagnosis.ts';
 import { entryKind } from './dir-entries.ts';
+import { relativeFile } from './file-hashes.ts';
 import { readImageFile, writeImageFile, type ImageFileInfo } from './image-file.ts';
 import { naturalCompare } from './paired-folders.ts';
 
@@ -362,6 +363,10 @@ export function xmlFormat(flavour: XmlFlavour): FormatIO {
         root,
         classes: list,
         names: pairs.map((p) => p.name),
+        files: (name) => {
+          const pair = byName.get(name);
+          return pair === undefined ? [] : [relativeFile(root, pair.image), relativeFile(root, pair.xml)];
+        },
         read: async (name) => {
           const pair = byName.get(name);
           if (pair === undefined) throw new NucleiMixError(`no sample named '${name}'`, root);

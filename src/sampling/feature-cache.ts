@@ -15,8 +15,9 @@
  * background points in order, `cols` values each.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-file.ts';
 import type { Sample } from '../io/dataset.ts';
 import type { Location } from './locations.ts';
 
@@ -126,10 +127,7 @@ export async function writeImageEntry(dir: string, entry: ImageEntry): Promise<v
   for (const rows of [entry.nucleusRows, entry.backgroundRows]) {
     for (let i = 0; i < rows.length; i++, at += 8) buf.writeDoubleLE(rows[i], at);
   }
-  const path = entryPath(dir, entry.key);
-  const tmp = `${path}.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, buf);
-  await rename(tmp, path);
+  await writeFileAtomic(entryPath(dir, entry.key), buf);
 }
 
 /**

@@ -52,29 +52,39 @@ export interface BackgroundOptions {
 
 export const DEFAULT_BACKGROUND: BackgroundOptions = { pixelsPerPoint: 2000, minEmpty: 0.8, tissueRing: 4, minTissue: 0.95, minTissueOd: 0.065, tissueRadius: 2 };
 
-/** Rare and major nucleus locations of one image, in id order. `majorTypes` undefined = every non-rare type. */
-export function nucleusLocations(image: string, labels: Labels, rareTypes: readonly number[], majorTypes?: readonly number[]): Location[] {
+/** A nucleus of one image: where it is and its geometry, whatever role it plays in a run. */
+export type Nucleus = Omit<Location, 'kind'> & Required<Pick<Location, 'id' | 'type' | 'area' | 'orientation' | 'radius'>>;
+
+/** Every nucleus of one image with its geometry, in id order. */
+export function imageNuclei(image: string, labels: Labels): Nucleus[] {
   const shapes = instanceShapes(labels.inst);
-  const out: Location[] = [];
+  const out: Nucleus[] = [];
   for (let i = 0; i < shapes.ids.length; i++) {
     const id = shapes.ids[i];
-    const j = i; // instanceShapes and labels both list ids ascending
-    if (labels.ids[j] !== id) throw new Error(`labels of ${image} are out of order`);
-    const type = labels.types[j];
-    const rare = rareTypes.includes(type);
-    if (!rare && majorTypes !== undefined && !majorTypes.includes(type)) continue;
+    // instanceShapes and labels both list ids ascending
+    if (labels.ids[i] !== id) throw new Error(`labels of ${image} are out of order`);
     out.push({
       image,
-      kind: rare ? 'rare' : 'major',
       x: shapes.centroids[2 * i],
       y: shapes.centroids[2 * i + 1],
       id,
-      type,
+      type: labels.types[i],
       area: shapes.areas[i],
       orientation: shapes.orientation[i],
       radius: shapes.radius[i],
       bbox: [shapes.bboxes[4 * i], shapes.bboxes[4 * i + 1], shapes.bboxes[4 * i + 2], shapes.bboxes[4 * i + 3]],
     });
+  }
+  return out;
+}
+
+/** The rare and major locations among an image's `nuclei`, in their order. `majorTypes` undefined = every non-rare type. */
+export function nucleusLocations(nuclei: readonly Nucleus[], rareTypes: readonly number[], majorTypes?: readonly number[]): Location[] {
+  const out: Location[] = [];
+  for (const n of nuclei) {
+    const rare = rareTypes.includes(n.type);
+    if (!rare && majorTypes !== undefined && !majorTypes.includes(n.type)) continue;
+    out.push({ image: n.image, kind: rare ? 'rare' : 'major', x: n.x, y: n.y, id: n.id, type: n.type, area: n.area, orientation: n.orientation, radius: n.radius, bbox: n.bbox });
   }
   return out;
 }

@@ -4,7 +4,7 @@ import { cutDonor } from '../../src/augment/donor.ts';
 import { createInstanceMap } from '../../src/core/raster.ts';
 import { createRng } from '../../src/core/rng.ts';
 import { axisAngle, instanceShapes } from '../../src/core/shape.ts';
-import { nucleusLocations } from '../../src/sampling/locations.ts';
+import { imageNuclei, nucleusLocations } from '../../src/sampling/locations.ts';
 import { DEFAULT_PLAN, planInsertions } from '../../src/sampling/plan.ts';
 import { makeSample } from './fixtures.ts';
 
@@ -22,7 +22,7 @@ test('planned rotation turns the donor onto the target axis (with and without fl
       { id: 1, type: 1, cx: 30, cy: 40, rx: 12, ry: 4, angle: donorDeg, rgb: [60, 30, 120] },
       { id: 2, type: 2, cx: 85, cy: 40, rx: 11, ry: 5, angle: targetDeg, rgb: [90, 60, 150] },
     ]);
-    const locs = nucleusLocations('s', sample.labels, [1]);
+    const locs = nucleusLocations(imageNuclei('s', sample.labels), [1]);
     const donor = locs.find((l) => l.kind === 'rare')!;
     const target = locs.find((l) => l.kind === 'major')!;
     for (const flip of [0, 1]) {

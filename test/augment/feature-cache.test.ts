@@ -2,7 +2,8 @@
  * Issue 13 defect 14: NucleiMix's feature cache is kept per image, keyed by the image's content
  * and the extraction settings. Another k, seed or rare type, a README beside the data or one
  * image more re-extract only what changed; entries are written as images finish, so a run that
- * fails keeps what it did; k = 0 extracts (and reads) nothing.
+ * fails keeps what it did; k = 0 extracts (and reads) nothing. Issue 13 item 15: a cached run
+ * finds its images by their files' content and decodes none of them.
  */
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import type { NucleiMixOptions } from '../../src/augment/nucleimix-plan.ts';
 import { consep } from '../../src/io/consep.ts';
 import type { Dataset } from '../../src/io/dataset.ts';
+import { datasetFileHashes } from '../../src/io/file-hashes.ts';
 import { openDataset } from '../../src/io/open.ts';
 import { writeDataset } from '../../src/io/write.ts';
 import { generateDataset } from '../../src/synth/generate.ts';
@@ -22,9 +24,9 @@ let input: Dataset;
 
 const entries = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).filter((f) => f.startsWith('image-') && f.endsWith('.f64'));
 
-function plan(dataset: Dataset, cache: string, extra: Partial<NucleiMixOptions> & { k?: number; seed?: number; rareTypes?: number[]; majorTypes?: number[] } = {}) {
+function plan(dataset: Dataset, cache: string, extra: Partial<NucleiMixOptions> & { k?: number; seed?: number; rareTypes?: number[]; majorTypes?: number[] } = {}, inputs?: Record<string, string>) {
   const { k = 4, seed = 1, rareTypes = [1], majorTypes, ...options } = extra;
-  return planNucleiMixOn(dataset, { k, seed, rareTypes, ...(majorTypes !== undefined ? { majorTypes } : {}) }, { cache, ...options });
+  return planNucleiMixOn(dataset, { k, seed, rareTypes, ...(majorTypes !== undefined ? { majorTypes } : {}) }, { cache, ...options }, inputs);
 }
 
 before(async () => {
@@ -107,6 +109,35 @@ describe('the per-image feature cache', () => {
     const resumed = await plan(input, dir);
     assert.equal(resumed.cache.extracted, 1);
     assert.deepEqual(resumed.features, (await plan(input, 'none')).features);
+  });
+
+  test('a cached run known by its files decodes no image; a changed file is decoded again, alone; the plan is the decoding run’s', async () => {
+    const dir = join(tmp, 'c6');
+    const copy = join(tmp, 'by-files');
+    await cp(input.root, copy, { recursive: true });
+    const opened = await openDataset(copy);
+    const reads: string[] = [];
+    const counting: Dataset = { ...opened, classes: opened.classes, names: opened.names, read: (name) => (reads.push(name), opened.read(name)) };
+    const cold = await plan(counting, dir, {}, await datasetFileHashes(copy));
+    assert.equal(cold.cache.extracted, 3);
+    assert.equal((await readdir(dir)).filter((f) => f.startsWith('sample-')).length, 3, 'one summary per image');
+    reads.length = 0;
+    const warm = await plan(counting, dir, { seed: 4 }, await datasetFileHashes(copy));
+    assert.deepEqual(reads, [], 'nothing decoded');
+    assert.deepEqual(warm.features, cold.features);
+    assert.deepEqual(warm.insertions, (await plan(opened, join(tmp, 'c6-decoded'), { seed: 4 })).insertions, 'the plan of a run that decodes every image');
+
+    // One label file rewritten with another nucleus type: that image alone is decoded, and its new types count.
+    const name = opened.names[1];
+    const sample = await opened.read(name);
+    const types = sample.labels.types.map((t, i) => (i === 0 ? (t === 1 ? 2 : 1) : t));
+    await writeDataset(join(tmp, 'changed'), consep, { classes: opened.classes, names: [name], read: async () => ({ ...sample, labels: { ...sample.labels, types }, stored: undefined }) });
+    await cp(join(tmp, 'changed', 'Labels', `${name}.mat`), join(copy, 'Labels', `${name}.mat`));
+    reads.length = 0;
+    const changed = await plan(counting, dir, {}, await datasetFileHashes(copy));
+    assert.ok(reads.length > 0 && reads.every((n) => n === name), `decoded: ${reads.join(', ')}`);
+    assert.deepEqual(changed.features.byImage.map((b) => b.locations.length), (await plan(await openDataset(copy), 'none')).features.byImage.map((b) => b.locations.length));
+    assert.deepEqual(changed.insertions, (await plan(await openDataset(copy), 'none')).insertions);
   });
 
   test('k = 0 reads no image and extracts nothing', async () => {

@@ -105,11 +105,17 @@ export function assertConsistent(labels: Labels, where: string): void {
 
 /**
  * NucleiMix's planner on `dataset` (no feature cache unless `options.cache` names one), with
- * what it returns beyond the manifest (features, cache, recorded settings).
+ * what it returns beyond the manifest (features, cache, recorded settings); `inputs`: the
+ * dataset's file hashes, as `planAugmentation` hands them on.
  */
-export async function planNucleiMixOn(dataset: Dataset, request: Partial<AugmentRequest> & { k: number; seed: number }, options: Partial<NucleiMixOptions> = {}): Promise<NucleiMixPlan> {
+export async function planNucleiMixOn(
+  dataset: Dataset,
+  request: Partial<AugmentRequest> & { k: number; seed: number },
+  options: Partial<NucleiMixOptions> = {},
+  inputs?: Record<string, string>,
+): Promise<NucleiMixPlan> {
   const full: AugmentRequest = { rareTypes: [1], borderMargin: 30, ...request };
   checkRequest(dataset, full);
   const resolved = resolveOptions('nucleimix', NUCLEIMIX_OPTIONS, { workers: 0, cache: 'none', ...options });
-  return planNucleiMix({ dataset, open: {}, request: full, progress: SILENT }, resolved);
+  return planNucleiMix({ dataset, open: {}, request: full, progress: SILENT, ...(inputs !== undefined ? { inputs } : {}) }, resolved);
 }

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { labelsFromMap } from '../../src/core/labels.ts';
 import { createImage, createInstanceMap } from '../../src/core/raster.ts';
 import { createRng } from '../../src/core/rng.ts';
-import { backgroundLocations, DEFAULT_BACKGROUND, NearestCentroid, nucleusLocations, tissueShare } from '../../src/sampling/locations.ts';
+import { backgroundLocations, DEFAULT_BACKGROUND, NearestCentroid, imageNuclei, nucleusLocations, tissueShare } from '../../src/sampling/locations.ts';
 import { generateTile } from '../../src/synth/generate.ts';
 import { REGION } from '../../src/synth/tissue.ts';
 
@@ -98,7 +98,7 @@ describe('backgroundLocations', () => {
     const { image, labels } = tile.sample;
     const a = backgroundLocations('t', image, labels, createRng(3));
     assert.deepEqual(backgroundLocations('t', image, labels, createRng(3)), a);
-    const nuclei = nucleusLocations('t', labels, []);
+    const nuclei = nucleusLocations(imageNuclei('t', labels), []);
     for (const loc of a) {
       let best = Infinity;
       let size: [number, number] = [3, 3];
