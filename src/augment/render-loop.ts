@@ -23,8 +23,8 @@ import type { AugmentMethod, RegionInpainter } from './method.ts';
 import { editPairs, overlay, type BeforeAfter } from './preview.ts';
 import { groupByTarget } from './request.ts';
 
-/** Donor images kept decoded at once (an LRU: donors repeat, datasets can be large). */
-const DONOR_CACHE = 32;
+/** Images kept decoded at once (an LRU: donors repeat and are often targets too; datasets can be large). */
+const SAMPLE_CACHE = 32;
 /** Before/after pairs kept for the contact sheet. */
 export const SHEET_PAIRS = 48;
 /** Target images rendered together by default. */
@@ -92,18 +92,24 @@ export function regionInpainter(input: EngineInput, run: (jobs: InpaintJob[]) =>
   };
 }
 
-/** Reads donor samples from the unedited input, keeping the last {@link DONOR_CACHE} decoded. */
-export function donorReader(dataset: Dataset): (name: string) => Promise<Sample> {
-  const donors = new Map<string, Promise<Sample>>();
+/**
+ * Reads samples of the unedited input, keeping the last {@link SAMPLE_CACHE} decoded: targets
+ * and donors alike, so an image that is both is decoded once (rendering never writes into a
+ * sample it was given).
+ */
+export function sampleReader(dataset: Dataset): (name: string) => Promise<Sample> {
+  const samples = new Map<string, Promise<Sample>>();
   return (name: string): Promise<Sample> => {
-    let s = donors.get(name);
+    let s = samples.get(name);
     if (s === undefined) {
       s = dataset.read(name);
-      if (donors.size >= DONOR_CACHE) donors.delete(donors.keys().next().value!);
+      // A failed read is not kept: the error reaches this caller, and a later one reads again.
+      s.catch(() => samples.get(name) === s && samples.delete(name));
+      if (samples.size >= SAMPLE_CACHE) samples.delete(samples.keys().next().value!);
     } else {
-      donors.delete(name); // re-insert: most recently used last
+      samples.delete(name); // re-insert: most recently used last
     }
-    donors.set(name, s);
+    samples.set(name, s);
     return s;
   };
 }
@@ -136,7 +142,7 @@ export function renderedSource<O extends object>(
   const targets = names.filter((n) => everyImage || byImage.has(n));
   const targetAt = new Map(targets.map((n, i) => [n, i]));
   const window = Math.max(1, loop.window ?? DEFAULT_WINDOW);
-  const donor = donorReader(dataset);
+  const samples = sampleReader(dataset);
   const batcher = engine === undefined ? undefined : new InpaintBatcher(engine);
   const records = new Map<string, ImageRecord>();
   const pending = new Map<string, Promise<Sample>>();
@@ -150,9 +156,9 @@ export function renderedSource<O extends object>(
   async function renderOne(name: string, member: ReturnType<InpaintBatcher['join']> | undefined): Promise<Sample> {
     const insertions = byImage.get(name) ?? [];
     try {
-      const original = await dataset.read(name);
+      const original = await samples(name);
       const inpaint = member === undefined ? noEngine : regionInpainter(engine!.input, (jobs) => member.inpaint(jobs));
-      const rendered = await method.render(original, insertions, { options, seed: manifest.seed, donor, inpaint, nuclei: engine?.nuclei ?? 'hidden' });
+      const rendered = await method.render(original, insertions, { options, seed: manifest.seed, donor: samples, inpaint, nuclei: engine?.nuclei ?? 'hidden' });
       member?.leave();
       return await record(name, original, rendered);
     } catch (err) {

@@ -53,12 +53,12 @@ export interface BackgroundOptions {
 export const DEFAULT_BACKGROUND: BackgroundOptions = { pixelsPerPoint: 2000, minEmpty: 0.8, tissueRing: 4, minTissue: 0.95, minTissueOd: 0.065, tissueRadius: 2 };
 
 /** A nucleus of one image: where it is and its geometry, whatever role it plays in a run. */
-export type Nucleus = Omit<Location, 'kind'> & Required<Pick<Location, 'id' | 'type' | 'area' | 'orientation' | 'radius'>>;
+export type ImageNucleus = Omit<Location, 'kind'> & Required<Pick<Location, 'id' | 'type' | 'area' | 'orientation' | 'radius'>>;
 
 /** Every nucleus of one image with its geometry, in id order. */
-export function imageNuclei(image: string, labels: Labels): Nucleus[] {
+export function imageNuclei(image: string, labels: Labels): ImageNucleus[] {
   const shapes = instanceShapes(labels.inst);
-  const out: Nucleus[] = [];
+  const out: ImageNucleus[] = [];
   for (let i = 0; i < shapes.ids.length; i++) {
     const id = shapes.ids[i];
     // instanceShapes and labels both list ids ascending
@@ -79,7 +79,7 @@ export function imageNuclei(image: string, labels: Labels): Nucleus[] {
 }
 
 /** The rare and major locations among an image's `nuclei`, in their order. `majorTypes` undefined = every non-rare type. */
-export function nucleusLocations(nuclei: readonly Nucleus[], rareTypes: readonly number[], majorTypes?: readonly number[]): Location[] {
+export function nucleusLocations(nuclei: readonly ImageNucleus[], rareTypes: readonly number[], majorTypes?: readonly number[]): Location[] {
   const out: Location[] = [];
   for (const n of nuclei) {
     const rare = rareTypes.includes(n.type);

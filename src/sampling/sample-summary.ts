@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-file.ts';
 import type { Dataset, Sample } from '../io/dataset.ts';
 import { sampleHash } from './feature-cache.ts';
-import { imageNuclei, type Nucleus } from './locations.ts';
+import { imageNuclei, type ImageNucleus } from './locations.ts';
 
 /**
  * Bump when what a summary holds, or how a format decodes a file, changes: summaries of other
@@ -31,7 +31,7 @@ export interface SampleSummary {
   /** {@link sampleHash} of the decoded sample. */
   contentHash: string;
   /** Every nucleus, in id order ({@link imageNuclei}). */
-  nuclei: Nucleus[];
+  nuclei: ImageNucleus[];
 }
 
 /** The summary of a decoded sample, under `key`. */

@@ -200,3 +200,21 @@ test('a donor at the image border is cut whole (its r1 clipped only by the borde
   const area = s.labels.inst.data.reduce((a, v) => a + (v === 1 ? 1 : 0), 0);
   assert.equal(c.area, area);
 });
+
+test('a map edited in place after a cut is cut as it is now, not where its nucleus was (the remembered boxes are checked)', () => {
+  const copy = (): Sample => makeSample('moved', 80, 70, [{ id: 3, type: 1, cx: 30.3, cy: 33.6, rx: 9, ry: 4.5, angle: 25, rgb: [90, 40, 120] }]);
+  const edited = copy();
+  cutDonor(edited, 3, NONE); // remembers where instance 3 lies
+  // Move the nucleus 20 px right, in place: its old box now holds none of it.
+  const { width: W, height: H } = edited.image;
+  const inst = edited.labels.inst.data;
+  const moved = new Int32Array(W * H);
+  for (let y = 0; y < H; y++) for (let x = 0; x + 20 < W; x++) moved[y * W + x + 20] = inst[y * W + x];
+  inst.set(moved);
+  const fresh = copy();
+  fresh.labels.inst.data.set(moved);
+  const a = cutDonor(edited, 3, NONE);
+  const b = cutDonor(fresh, 3, NONE);
+  assert.deepEqual([a.r0, a.r1, a.area], [b.r0, b.r1, b.area]);
+  assert.ok(Math.abs(a.cx - b.cx) < 1e-12 && Math.abs(a.cy - b.cy) < 1e-12);
+});
