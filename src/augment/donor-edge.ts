@@ -61,15 +61,17 @@ export function donorEdge(donor: DonorCut): DonorEdge {
   const background = inBand(donor.r0, w, h);
   const share = new Float32Array(n);
   const colour = new Float32Array(3 * n);
-  const back: number[][] = [[], [], []];
+  // Background values per channel within a window, sorted natively as bytes for their medians.
+  const side = 2 * WINDOW + 1;
+  const back = [new Uint8Array(side * side), new Uint8Array(side * side), new Uint8Array(side * side)];
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const p = y * w + x;
       if (layer[p] === 0) share[p] = 1;
       if (layer[p] === 0 || layer[p] > 3) continue;
-      for (const c of back) c.length = 0;
       const nucleus = [0, 0, 0];
       let count = 0;
+      let nb = 0;
       for (let v = Math.max(0, y - WINDOW); v <= Math.min(h - 1, y + WINDOW); v++) {
         for (let u = Math.max(0, x - WINDOW); u <= Math.min(w - 1, x + WINDOW); u++) {
           const o = v * w + u;
@@ -78,11 +80,12 @@ export function donorEdge(donor: DonorCut): DonorEdge {
             for (let c = 0; c < 3; c++) nucleus[c] += rgb[3 * o + c];
             count++;
           } else if (background[o]) {
-            for (let c = 0; c < 3; c++) back[c].push(rgb[3 * o + c]);
+            for (let c = 0; c < 3; c++) back[c][nb] = rgb[3 * o + c];
+            nb++;
           }
         }
       }
-      const gB = back[0].length > 0 ? (median(back[0]) + median(back[1]) + median(back[2])) / 3 : NaN;
+      const gB = nb > 0 ? (median(back[0].subarray(0, nb)) + median(back[1].subarray(0, nb)) + median(back[2].subarray(0, nb))) / 3 : NaN;
       const gN = count > 0 ? (nucleus[0] + nucleus[1] + nucleus[2]) / (3 * count) : NaN;
       const gc = (rgb[3 * p] + rgb[3 * p + 1] + rgb[3 * p + 2]) / 3;
       // NaN comparisons are false: no background or no nucleus in the window gives NaN too.
@@ -119,8 +122,9 @@ function inBand(r0: Uint8Array, w: number, h: number): Uint8Array {
 }
 
 /** Median of a non-empty list (sorts it in place). */
-function median(v: number[]): number {
-  v.sort((a, b) => a - b);
+/** The median of `v` (sorted in place). */
+function median(v: Uint8Array): number {
+  v.sort();
   const m = v.length >> 1;
   return v.length % 2 === 1 ? v[m] : (v[m - 1] + v[m]) / 2;
 }

@@ -16,6 +16,7 @@ import { classOf, matVariable } from './mat-arrays.ts';
 import type { MatArray, MatClass, MatFile, MatVariable } from './mat-file.ts';
 import { readMatFile, writeMatFile } from './mat-file.ts';
 import { relativeFile } from './file-hashes.ts';
+import { writeEachSample } from './sample-writes.ts';
 import { labelOnlyFiles, matLabelKind, matLayoutProblem, pairImagesWithLabels, type FilePair, type LabelFile } from './paired-folders.ts';
 
 /** What the files held besides the labels: kept so that writing them back loses nothing. */
@@ -114,12 +115,13 @@ export function matFormat<Stored>(codec: MatLabelCodec<Stored>): FormatIO {
   const write = async (dir: string, source: SampleSource): Promise<void> => {
     await mkdir(join(dir, 'Images'), { recursive: true });
     await mkdir(join(dir, 'Labels'), { recursive: true });
-    for (const name of source.names) {
-      const sample = await source.read(name);
+    await writeEachSample(source, async (sample, name) => {
       const src = (sample.source as Partial<MatSource> | undefined)?.format === codec.format ? (sample.source as MatSource) : undefined;
-      await writeImageFile(join(dir, 'Images', name + (src?.image.ext ?? '.png')), sample.image, src?.image);
-      await writeMatFile(join(dir, 'Labels', name + '.mat'), labelFile(codec, sample, src));
-    }
+      await Promise.all([
+        writeImageFile(join(dir, 'Images', name + (src?.image.ext ?? '.png')), sample.image, src?.image),
+        writeMatFile(join(dir, 'Labels', name + '.mat'), labelFile(codec, sample, src)),
+      ]);
+    });
   };
 
   return {

@@ -4,9 +4,9 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { NucleiMixError, naming } from '../core/errors.ts';
-import { parseMat5, parseMat5Async, serializeMat5 } from './mat5.ts';
+import { parseMat5, parseMat5Async, serializeMat5, serializeMat5Async } from './mat5.ts';
 
-export { parseMat5, serializeMat5 };
+export { parseMat5, serializeMat5, serializeMat5Async };
 export { CLASS_ARRAYS, MAT_CLASSES, hasHdf5Signature, numel, type MatArray, type MatClass, type MatData, type MatFile, type MatOpaque, type MatVariable } from './mat-types.ts';
 import { CLASS_ARRAYS, hasHdf5Signature, type MatArray, type MatClass, type MatData, type MatFile } from './mat-types.ts';
 
@@ -35,7 +35,7 @@ export async function writeMatFile(path: string, mat: MatFile): Promise<void> {
     const { serializeMat73 } = await import('./mat73.ts');
     bytes = await serializeMat73(mat, path);
   } else if (mat.version === '5') {
-    bytes = await naming(path, () => serializeMat5(mat));
+    bytes = await naming(path, () => serializeMat5Async(mat));
   } else {
     throw new NucleiMixError(`cannot write MAT version ${String(mat.version)}; expected '5' or '7.3'`, path);
   }
