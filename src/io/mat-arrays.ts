@@ -105,10 +105,13 @@ export function matVariable(
   compressed: boolean,
 ): MatArray & { compressed: boolean } {
   let cls: MatClass = like?.class ?? fallback;
-  try {
-    castToClass(rowMajor, cls);
-  } catch {
-    cls = 'double';
+  // Every number fits double: only other classes are tried (a trial copy of a label map is 8 MB).
+  if (cls !== 'double') {
+    try {
+      castToClass(rowMajor, cls);
+    } catch {
+      cls = 'double';
+    }
   }
   const arr = fromRowMajor2D(name, cls, rows, cols, rowMajor);
   if (like !== undefined && like.class === cls && like.storage !== undefined) arr.storage = like.storage;

@@ -101,13 +101,21 @@ export function fromRowMajor2D(name: string, cls: MatClass, rows: number, cols: 
     throw new NucleiMixError(`variable '${name}': ${rowMajor.length} values for ${rows}×${cols}`);
   }
   const colMajor = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) colMajor[c * rows + r] = rowMajor[base + c];
+  const B = 32; // cache-sized tiles, as intMatrix reads them: label maps are millions of values
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(rows, r0 + B);
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const c1 = Math.min(cols, c0 + B);
+      for (let r = r0; r < r1; r++) {
+        const base = r * cols;
+        for (let c = c0; c < c1; c++) colMajor[c * rows + r] = rowMajor[base + c];
+      }
+    }
   }
   let data: MatData;
   try {
-    data = castToClass(colMajor, cls);
+    // A double array is the transposed copy itself (it is ours; no second copy).
+    data = cls === 'double' ? colMajor : castToClass(colMajor, cls);
   } catch (err) {
     throw new NucleiMixError(`variable '${name}': ${(err as Error).message}`);
   }

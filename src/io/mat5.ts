@@ -595,16 +595,22 @@ function arrayElement(a: MatArray): Uint8Array {
   viewOf(flags).setUint32(0, info.code | (a.class === 'logical' ? FLAG_LOGICAL : 0) | (a.global ? FLAG_GLOBAL : 0), true);
   const dims = new Uint8Array(4 * a.dims.length);
   a.dims.forEach((d, i) => viewOf(dims).setInt32(4 * i, d, true));
-  const body = concat([
-    element(miUINT32, flags),
-    element(miINT32, dims),
-    element(miINT8, latin1Bytes(a.name, 'variable name')),
-    element(storage.code, payload),
-  ]);
-  const tag = new Uint8Array(8);
-  viewOf(tag).setUint32(0, miMATRIX, true);
-  viewOf(tag).setUint32(4, body.length, true);
-  return concat([tag, body]);
+  // The miMATRIX tag, the small sub-elements, then the payload's element written straight into
+  // the result: a label map's payload is megabytes, and is copied once here, not three times.
+  const head = concat([new Uint8Array(8), element(miUINT32, flags), element(miINT32, dims), element(miINT8, latin1Bytes(a.name, 'variable name'))]);
+  const small = payload.length <= 4;
+  const out = new Uint8Array(head.length + (small ? 8 : 8 + pad8(payload.length)));
+  out.set(head);
+  if (small) {
+    out.set(element(storage.code, payload), head.length);
+  } else {
+    viewOf(out).setUint32(head.length, storage.code, true);
+    viewOf(out).setUint32(head.length + 4, payload.length, true);
+    out.set(payload, head.length + 8);
+  }
+  viewOf(out).setUint32(0, miMATRIX, true);
+  viewOf(out).setUint32(4, out.length - 8, true);
+  return out;
 }
 
 function opaqueElement(v: MatOpaque): Uint8Array {
