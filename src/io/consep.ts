@@ -80,7 +80,7 @@ async function maxTypeOf(pairs: LabelFile[]): Promise<{ max: number; file?: stri
   let max = 0;
   let file: string | undefined;
   for (const p of pairs) {
-    const mat = await readMatFile(p.label);
+    const mat = await readMatFile(p.label, ['inst_type']);
     const t = intVector(mat, 'inst_type', p.label);
     for (const v of t) {
       if (v > max) {

@@ -13,8 +13,9 @@ import { CLASS_ARRAYS, hasHdf5Signature, type MatArray, type MatClass, type MatD
 /**
  * Reads a MAT file: v5 (compressed or not, either byte order) or v7.3 (HDF5, recognised by the
  * HDF5 signature after the 512-byte MATLAB user block, or at 0 for a plain HDF5 file).
+ * `only`: the variables wanted; v5 files may then leave out others (see `parseMat5Async`).
  */
-export async function readMatFile(path: string): Promise<MatFile> {
+export async function readMatFile(path: string, only?: readonly string[]): Promise<MatFile> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -25,7 +26,7 @@ export async function readMatFile(path: string): Promise<MatFile> {
     const { parseMat73 } = await import('./mat73.ts');
     return parseMat73(bytes, path);
   }
-  return naming(path, () => parseMat5Async(bytes, path));
+  return naming(path, () => parseMat5Async(bytes, path, only));
 }
 
 /** Writes `mat` as v5 (little-endian) or v7.3 (HDF5 with the MATLAB user block), per `mat.version`. */

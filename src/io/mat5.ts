@@ -13,7 +13,7 @@
  */
 import { constants as bufferConstants } from 'node:buffer';
 import { promisify } from 'node:util';
-import { deflate, deflateSync, inflate, inflateSync } from 'node:zlib';
+import { constants as zlibConstants, deflate, deflateSync, inflate, inflateSync } from 'node:zlib';
 import { NucleiMixError, namingSync } from '../core/errors.ts';
 import type { MatArray, MatClass, MatData, MatFile, MatOpaque, MatVariable } from './mat-types.ts';
 
@@ -406,9 +406,16 @@ const inflateAsync = promisify(inflate);
  * {@link parseMat5}, with every compressed element inflated on libuv's thread pool at once:
  * label files are mostly zlib streams of large double arrays, and inflating them in parallel
  * is what makes reading a dataset use every core.
+ *
+ * `only`: the variables wanted. A compressed variable whose name (read from its first
+ * inflated bytes) is not among them is skipped, neither inflated nor parsed, and is missing
+ * from the result; uncompressed variables are all kept. For reading one small variable of
+ * every file of a dataset (CoNSeP's `inst_type` to infer its class list) without inflating
+ * megabytes of label maps.
  */
-export async function parseMat5Async(bytes: Uint8Array, file: string): Promise<MatFile> {
+export async function parseMat5Async(bytes: Uint8Array, file: string, only?: readonly string[]): Promise<MatFile> {
   const pre = new Map<number, Uint8Array | Error>();
+  const skip = new Set<number>();
   if (bytes.length >= 128) {
     const le = latin1(bytes.subarray(126, 128)) === 'IM';
     const dv = viewOf(bytes);
@@ -420,12 +427,18 @@ export async function parseMat5Async(bytes: Uint8Array, file: string): Promise<M
       if (n > bytes.length - pos - 8) break;
       if (type === miCOMPRESSED) {
         const at = pos;
-        jobs.push(
-          inflateAsync(bytes.subarray(pos + 8, pos + 8 + n), { maxOutputLength: inflateLimit(n), chunkSize: inflateChunk(n) }).then(
-            (out) => void pre.set(at, out),
-            (err: Error) => void pre.set(at, err),
-          ),
-        );
+        const z = bytes.subarray(pos + 8, pos + 8 + n);
+        const name = only === undefined ? undefined : compressedName(z, le);
+        if (name !== undefined && !only!.includes(name)) {
+          skip.add(at);
+        } else {
+          jobs.push(
+            inflateAsync(z, { maxOutputLength: inflateLimit(n), chunkSize: inflateChunk(n) }).then(
+              (out) => void pre.set(at, out),
+              (err: Error) => void pre.set(at, err),
+            ),
+          );
+        }
         pos += 8 + n;
       } else {
         pos += 8 + pad8(n);
@@ -433,10 +446,35 @@ export async function parseMat5Async(bytes: Uint8Array, file: string): Promise<M
     }
     await Promise.all(jobs);
   }
-  return namingSync(file, () => parse(bytes, file, pre));
+  return namingSync(file, () => parse(bytes, file, pre, skip));
 }
 
-function parse(bytes: Uint8Array, file: string, inflated?: Map<number, Uint8Array | Error>): MatFile {
+/**
+ * The name of the variable in compressed element data `z`, from its first inflated bytes;
+ * undefined when they do not tell (the whole element is then inflated and parsed, and any
+ * problem reported there).
+ */
+function compressedName(z: Uint8Array, le: boolean): string | undefined {
+  const fail = (m: string): never => {
+    throw new Error(m);
+  };
+  try {
+    // The header (flags, dims, name) is ~100 bytes; a sync flush yields what 1 KiB of input holds.
+    const head = inflateSync(z.subarray(0, Math.min(z.length, 1024)), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    if (head.length < 8 || viewOf(head).getUint32(0, le) !== miMATRIX) return undefined;
+    const body = head.subarray(8);
+    const bdv = viewOf(body);
+    const flags = readElement(body, bdv, 0, le, fail);
+    if (flags.data.length < 4) return undefined;
+    // MCOS objects (class 17) have no dims before their name.
+    const afterDims = (viewOf(flags.data).getUint32(0, le) & 0xff) === 17 ? flags.end : readElement(body, bdv, flags.end, le, fail).end;
+    return decodeName(readElement(body, bdv, afterDims, le, fail), fail);
+  } catch {
+    return undefined;
+  }
+}
+
+function parse(bytes: Uint8Array, file: string, inflated?: Map<number, Uint8Array | Error>, skip?: ReadonlySet<number>): MatFile {
   const fail: (m: string) => never = (m) => {
     throw new NucleiMixError(m, file);
   };
@@ -469,7 +507,9 @@ function parse(bytes: Uint8Array, file: string, inflated?: Map<number, Uint8Arra
     if (type >>> 16 !== 0) at('a small data element cannot hold a variable');
     if (n > left - 8) at(`claims ${n} bytes but only ${left - 8} follow (file truncated?)`);
     const isSubsystem = subsys === pos;
-    if (type === miCOMPRESSED) {
+    if (type === miCOMPRESSED && skip?.has(pos)) {
+      pos += 8 + n;
+    } else if (type === miCOMPRESSED) {
       let inner: Uint8Array;
       try {
         const done = inflated?.get(pos);

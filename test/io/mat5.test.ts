@@ -527,3 +527,26 @@ test('truncated and bit-flipped files either parse or throw NucleiMixError, neve
   // Both outcomes occur: the variants are neither all harmless nor all fatal.
   assert.ok(failures > 500 && successes > 50, `${failures} failures, ${successes} successes`);
 });
+
+test('reading only some variables skips the other compressed ones unread; what is read is what a full read gives', async () => {
+  const arr = (name: string, values: number[], compressed: boolean) => ({ ...fromRowMajor2D(name, 'double', values.length, 1, values), compressed });
+  const mat: MatFile = { version: '5', header: '', variables: [arr('inst_map', Array.from({ length: 5000 }, (_, i) => i % 7), true), arr('inst_type', [1, 2, 4], true), arr('plain', [9], false)] };
+  const bytes = serializeMat5(mat);
+  const dir = mkdtempSync(join(tmpdir(), 'nucleimix-mat-only-'));
+  try {
+    const path = join(dir, 'a.mat');
+    writeFileSync(path, bytes);
+    const full = await readMatFile(path);
+    const some = await readMatFile(path, ['inst_type']);
+    assert.deepEqual(some.variables.map((v) => v.name), ['inst_type', 'plain']);
+    assert.deepEqual(some.variables[0], full.variables[1]);
+    // A broken stream in a skipped variable goes unread; in a wanted one it is still an error naming the file.
+    const broken = Uint8Array.from(bytes);
+    broken[128 + 8 + 200] ^= 0xff;
+    writeFileSync(path, broken);
+    assert.deepEqual((await readMatFile(path, ['inst_type'])).variables[0], full.variables[1]);
+    await assert.rejects(readMatFile(path, ['inst_map']), (e: Error) => e instanceof NucleiMixError && e.message.includes('a.mat') && /zlib|compressed/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
