@@ -1,5 +1,5 @@
 import { NucleiMixError, namingSync } from '../core/errors.ts';
-import { castToClass, fromRowMajor2D, getArray, toRowMajor2D, type MatArray, type MatClass, type MatFile } from './mat-file.ts';
+import { castToClass, forEachTile, fromRowMajor2D, getArray, toRowMajor2D, type MatArray, type MatClass, type MatFile } from './mat-file.ts';
 
 /** A 2-D integer array in row-major order, as label formats use them. */
 export interface IntMatrix {
@@ -27,21 +27,16 @@ export function intMatrix(mat: MatFile, name: string, file: string, allowNegativ
   // millions of doubles, and this is on the path of every read.
   const out = new Int32Array(rows * cols);
   const min = allowNegative ? -2147483648 : 0;
-  const B = 32; // cache-sized tiles: both the strided reads and writes stay in cache
-  for (let c0 = 0; c0 < cols; c0 += B) {
-    const c1 = Math.min(cols, c0 + B);
-    for (let r0 = 0; r0 < rows; r0 += B) {
-      const r1 = Math.min(rows, r0 + B);
-      for (let c = c0; c < c1; c++) {
-        const base = c * rows;
-        for (let r = r0; r < r1; r++) {
-          const v = src[base + r];
-          if (!(v >= min && v <= 2147483647 && (v | 0) === v)) throw badValue(name, file, v, r, c, allowNegative);
-          out[r * cols + c] = v;
-        }
+  forEachTile(rows, cols, (r0, r1, c0, c1) => {
+    for (let c = c0; c < c1; c++) {
+      const base = c * rows;
+      for (let r = r0; r < r1; r++) {
+        const v = src[base + r];
+        if (!(v >= min && v <= 2147483647 && (v | 0) === v)) throw badValue(name, file, v, r, c, allowNegative);
+        out[r * cols + c] = v;
       }
     }
-  }
+  });
   return { rows, cols, data: out };
 }
 
