@@ -280,17 +280,23 @@ export function combineRecords(classes: ClassList, names: readonly string[], rec
 }
 
 /**
- * Every instance an edit touched (one whose pixels meet an applied edit's box) as one
+ * Every instance an edit touched (one with pixels within a pixel of an applied edit's box) as one
  * 4-connected piece, for every method alike: a neighbour the new nucleus cut in two keeps its
  * larger part, a donor pasted with a stray pixel loses it (`keepLargestPieces`). The applied
  * edits' areas follow.
  */
 export function onePiecePerInstance(rendered: RenderedImage): RenderedImage & { trimmed: { instances: number; pixels: number } } {
   const { sample, applied } = rendered;
-  const { width: W, data } = sample.labels.inst;
+  const { width: W, height: H, data } = sample.labels.inst;
   const touched = new Set<number>();
   for (const a of applied) {
-    const [x0, y0, x1, y1] = a.bbox;
+    // The box grown by 1 px: an instance the edit cut through can be left with no pixel inside
+    // the box (CutMix's rectangle across its middle), but each of its pieces touched the pixels
+    // it lost, all inside the box, so each keeps one within a pixel of it.
+    const x0 = Math.max(0, a.bbox[0] - 1);
+    const y0 = Math.max(0, a.bbox[1] - 1);
+    const x1 = Math.min(W, a.bbox[2] + 1);
+    const y1 = Math.min(H, a.bbox[3] + 1);
     for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (data[y * W + x] !== 0) touched.add(data[y * W + x]);
   }
   const { labels, cleared } = keepLargestPieces(sample.labels, touched);

@@ -8,7 +8,8 @@ import { HIDE_REACH, renderProgressive, type Edit } from '../../src/augment/prog
 import { onePiecePerInstance } from '../../src/augment/render-loop.ts';
 import { keepLargestPieces } from '../../src/core/components.ts';
 import { NucleiMixError } from '../../src/core/errors.ts';
-import { dilationRings, indexOfId } from '../../src/core/labels.ts';
+import { dilationRings, indexOfId, labelsFromMap } from '../../src/core/labels.ts';
+import { createImage, createInstanceMap } from '../../src/core/raster.ts';
 import type { Sample } from '../../src/io/dataset.ts';
 import { createEngine } from '../../src/inpaint/engines.ts';
 import type { InpaintEngine } from '../../src/inpaint/engine.ts';
@@ -409,6 +410,24 @@ test('a neighbour the new nucleus cuts in two keeps its larger piece; every inst
   assert.equal(fixed.sample.labels.ids.length, rendered.sample.labels.ids.length, 'no instance disappears');
   assert.deepEqual(fixed.sample.image.data, rendered.sample.image.data, 'pixels are not touched');
   assert.equal(fixed.sample.stored, undefined);
+});
+
+test('a neighbour left in two pieces wholly outside the edit box (CutMix cut through its middle) keeps its larger piece too', () => {
+  // A bar, id 1, along row 5 from x = 1 to 9; the edit (box x 4..6, rows 3..8) cleared its pixels at x 4 and 5.
+  const W0 = 12;
+  const inst = new Int32Array(W0 * 10);
+  for (let x = 1; x <= 9; x++) if (x !== 4 && x !== 5) inst[5 * W0 + x] = 1;
+  inst[1 * W0 + 10] = 2; // another nucleus, far from the box
+  const labels = labelsFromMap(createInstanceMap(W0, 10, inst), () => 3);
+  const sample: Sample = { name: 'cut', image: createImage(W0, 10), labels };
+  const edit: AppliedEdit = { index: 0, kind: 'background', newId: 2, type: 1, area: 1, offset: [4, 3], bbox: [4, 3, 6, 8], layers: new Uint8Array(10), coveredPixels: 2, clippedIds: [1], vanishedIds: [], vanishedTypes: [] };
+  assert.equal(keepLargestPieces(labels).cleared.size, 1, 'split to begin with');
+  const fixed = onePiecePerInstance({ sample, applied: [edit] });
+  assert.deepEqual(fixed.trimmed, { instances: 1, pixels: 3 });
+  assert.equal(keepLargestPieces(fixed.sample.labels).cleared.size, 0);
+  // The larger piece (x 6..9) stays; the smaller (x 1..3) is cleared.
+  const row = Array.from(fixed.sample.labels.inst.data.subarray(5 * W0, 6 * W0));
+  assert.deepEqual(row, [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0]);
 });
 
 test("an engine that sees nuclei gets the paper's conditioning: nuclei known, the contour pasted as it is, only the ring inpainted", async () => {
