@@ -530,7 +530,7 @@ test('truncated and bit-flipped files either parse or throw NucleiMixError, neve
 
 test('reading only some variables skips the other compressed ones unread; what is read is what a full read gives', async () => {
   const arr = (name: string, values: number[], compressed: boolean) => ({ ...fromRowMajor2D(name, 'double', values.length, 1, values), compressed });
-  const mat: MatFile = { version: '5', header: '', variables: [arr('inst_map', Array.from({ length: 5000 }, (_, i) => i % 7), true), arr('inst_type', [1, 2, 4], true), arr('plain', [9], false)] };
+  const mat: MatFile = { version: '5', header: '', variables: [arr('inst_map', Array.from({ length: 20000 }, (_, i) => (i * 7919) % 1009), true), arr('inst_type', [1, 2, 4], true), arr('plain', [9], false)] };
   const bytes = serializeMat5(mat);
   const dir = mkdtempSync(join(tmpdir(), 'nucleimix-mat-only-'));
   try {
@@ -541,8 +541,12 @@ test('reading only some variables skips the other compressed ones unread; what i
     assert.deepEqual(some.variables.map((v) => v.name), ['inst_type', 'plain']);
     assert.deepEqual(some.variables[0], full.variables[1]);
     // A broken stream in a skipped variable goes unread; in a wanted one it is still an error naming the file.
+    // Flip a byte near the end of inst_map's compressed data (the first element, after the
+    // 128-byte header), past the first KiB that tells its name.
     const broken = Uint8Array.from(bytes);
-    broken[128 + 8 + 200] ^= 0xff;
+    const n = new DataView(broken.buffer).getUint32(128 + 4, true);
+    assert.ok(n > 2048, `inst_map deflates to ${n} bytes`);
+    broken[128 + 8 + n - 100] ^= 0xff;
     writeFileSync(path, broken);
     assert.deepEqual((await readMatFile(path, ['inst_type'])).variables[0], full.variables[1]);
     await assert.rejects(readMatFile(path, ['inst_map']), (e: Error) => e instanceof NucleiMixError && e.message.includes('a.mat') && /zlib|compressed/.test(e.message));
