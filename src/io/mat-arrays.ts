@@ -1,5 +1,5 @@
 import { NucleiMixError, namingSync } from '../core/errors.ts';
-import { castToClass, forEachTile, fromRowMajor2D, getArray, toRowMajor2D, type MatArray, type MatClass, type MatFile } from './mat-file.ts';
+import { castToClass, fromRowMajor2D, getArray, toRowMajor2D, transpose, type MatArray, type MatClass, type MatFile } from './mat-file.ts';
 
 /** A 2-D integer array in row-major order, as label formats use them. */
 export interface IntMatrix {
@@ -23,20 +23,15 @@ export function intMatrix(mat: MatFile, name: string, file: string, allowNegativ
   const [rows, cols] = a.dims;
   const src = a.data;
   if (src.length !== rows * cols) throw new NucleiMixError(`'${name}' holds ${src.length} values for ${rows}×${cols}`, file);
-  // Transpose from MATLAB's column-major order and check in the same pass: label maps are
+  // Checked in MATLAB's order first (a sequential pass), then transposed: label maps are
   // millions of doubles, and this is on the path of every read.
-  const out = new Int32Array(rows * cols);
   const min = allowNegative ? -2147483648 : 0;
-  forEachTile(rows, cols, (r0, r1, c0, c1) => {
-    for (let c = c0; c < c1; c++) {
-      const base = c * rows;
-      for (let r = r0; r < r1; r++) {
-        const v = src[base + r];
-        if (!(v >= min && v <= 2147483647 && (v | 0) === v)) throw badValue(name, file, v, r, c, allowNegative);
-        out[r * cols + c] = v;
-      }
-    }
-  });
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    if (!(v >= min && v <= 2147483647 && (v | 0) === v)) throw badValue(name, file, v, i % rows, Math.floor(i / rows), allowNegative);
+  }
+  const out = new Int32Array(rows * cols);
+  transpose(src, out, cols, rows);
   return { rows, cols, data: out };
 }
 

@@ -102,12 +102,7 @@ export function fromRowMajor2D(name: string, cls: MatClass, rows: number, cols: 
     throw new NucleiMixError(`variable '${name}': ${rowMajor.length} values for ${rows}×${cols}`);
   }
   const colMajor = new Float64Array(rows * cols);
-  forEachTile(rows, cols, (r0, r1, c0, c1) => {
-    for (let r = r0; r < r1; r++) {
-      const base = r * cols;
-      for (let c = c0; c < c1; c++) colMajor[c * rows + r] = rowMajor[base + c];
-    }
-  });
+  transpose(rowMajor, colMajor, rows, cols);
   let data: MatData;
   try {
     // A double array is the transposed copy itself (it is ours; no second copy).
@@ -119,14 +114,22 @@ export function fromRowMajor2D(name: string, cls: MatClass, rows: number, cols: 
 }
 
 /**
- * Visits a rows×cols matrix in 32×32 tiles, [r0, r1) × [c0, c1) each: transposing label maps
- * (millions of values, on the path of every read and write) tile by tile keeps both the
- * strided side and the sequential side in cache.
+ * Writes the transpose of `src`, a rows×cols row-major matrix, into `dst` (cols×rows,
+ * row-major): dst[c·rows + r] = src[r·cols + c]. MATLAB's column-major arrays to row-major and
+ * back are this. In 32×32 tiles, so that both the strided side and the sequential side stay in
+ * cache: label maps are millions of values, on the path of every read and write.
  */
-export function forEachTile(rows: number, cols: number, visit: (r0: number, r1: number, c0: number, c1: number) => void): void {
+export function transpose(src: ArrayLike<number>, dst: { [i: number]: number }, rows: number, cols: number): void {
   const B = 32;
-  for (let c0 = 0; c0 < cols; c0 += B) {
-    for (let r0 = 0; r0 < rows; r0 += B) visit(r0, Math.min(rows, r0 + B), c0, Math.min(cols, c0 + B));
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(rows, r0 + B);
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const c1 = Math.min(cols, c0 + B);
+      for (let r = r0; r < r1; r++) {
+        const base = r * cols;
+        for (let c = c0; c < c1; c++) dst[c * rows + r] = src[base + c];
+      }
+    }
   }
 }
 
