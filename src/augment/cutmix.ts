@@ -24,7 +24,7 @@ import { dropSmallFragments, type Box } from './fragments.ts';
 import type { InsertionBase } from './manifest.ts';
 import type { AugmentMethod } from './method.ts';
 import { donorsOf, insideBorder, type DatasetIndex } from './nuclei-index.ts';
-import { statsOf } from './paste.ts';
+import { statsOf } from './sample-stats.ts';
 import { relabel } from './relabel.ts';
 import { LAYER, type AppliedEdit, type RenderedImage } from './applied-edit.ts';
 import { indexPhase } from './request.ts';

@@ -1,8 +1,8 @@
 import { NucleiMixError } from '../core/errors.ts';
-import { dilate4, indexOfId, instanceStats, type InstanceStats } from '../core/labels.ts';
-import type { InstanceMap } from '../core/raster.ts';
+import { dilate4, indexOfId } from '../core/labels.ts';
 import { createImage, type RgbImage } from '../core/raster.ts';
 import type { Sample } from '../io/dataset.ts';
+import { statsOf } from './sample-stats.ts';
 
 /** How a donor nucleus is transformed before it is pasted (see `InsertionDonor`). */
 export interface DonorTransform {
@@ -42,14 +42,10 @@ export interface DonorCut {
   area: number;
 }
 
-/** Instance statistics of donor images, computed once per instance map (600 donors cut from 27 CoNSeP images: a scan of the whole map each was 1 s of a run). */
-const statsOf = new WeakMap<InstanceMap, InstanceStats>();
-
-/** Where instance `id` lies in `inst` and its pixel count, from the map's statistics (computed on first use). */
-function boxOf(inst: InstanceMap, id: number): { x0: number; y0: number; x1: number; y1: number; area: number } {
-  let stats = statsOf.get(inst);
-  if (stats === undefined) statsOf.set(inst, (stats = instanceStats(inst)));
-  const i = stats.ids.indexOf(id);
+/** Where instance `id` lies in `sample` and its pixel count, from the sample's instance statistics (computed once per sample). */
+function boxOf(sample: Sample, id: number): { x0: number; y0: number; x1: number; y1: number; area: number } {
+  const stats = statsOf(sample);
+  const i = indexOfId(stats, id);
   if (i < 0) return { x0: 0, y0: 0, x1: 0, y1: 0, area: -1 };
   const b = stats.bboxes;
   return { x0: b[4 * i], y0: b[4 * i + 1], x1: b[4 * i + 2], y1: b[4 * i + 3], area: stats.areas[i] };
@@ -108,9 +104,10 @@ export function cutDonor(sample: Sample, id: number, transform: DonorTransform):
   // r0 and r1 in a window of the source image: the nucleus's bounding box grown by 1 for r1,
   // clipped to the image (dilate4 treats the outside as outside, like the image border).
   const inst = labels.inst.data;
-  const known = boxOf(labels.inst, id);
+  const known = boxOf(sample, id);
   let found = scanBox(inst, W, id, known.x0, known.y0, known.x1, known.y1);
-  // The box is a donor image's, computed once; a map edited in place since cannot pass this check.
+  // 600 donors from 27 images: each cut scans its box, not the whole image. A sample edited in
+  // place since its statistics were taken (never done; see statsOf) cannot pass this check.
   if (found.area !== known.area) found = scanBox(inst, W, id, 0, 0, W, H);
   const { bx0, by0, bx1, by1, sumX, sumY, area } = found;
   const sx0 = Math.max(0, bx0 - 1);

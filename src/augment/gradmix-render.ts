@@ -24,7 +24,7 @@ import { dilationRings, indexOfId } from '../core/labels.ts';
 import { createImage } from '../core/raster.ts';
 import { editedSample, type Sample } from '../io/dataset.ts';
 import type { InsertionBase } from './manifest.ts';
-import { statsOf } from './paste.ts';
+import { statsOf } from './sample-stats.ts';
 import { relabel } from './relabel.ts';
 import { LAYER, type AppliedEdit, type RenderedImage } from './applied-edit.ts';
 import type { RegionInpainter } from './method.ts';

@@ -5,11 +5,12 @@
  * methods choose places where it covers nothing.
  */
 import { expectedError, NucleiMixError } from '../core/errors.ts';
-import { indexOfId, instanceStats, type InstanceStats } from '../core/labels.ts';
+import { indexOfId } from '../core/labels.ts';
 import { createImage } from '../core/raster.ts';
 import { editedSample, type Sample } from '../io/dataset.ts';
 import { LAYER, type AppliedEdit, type RenderedImage } from './applied-edit.ts';
 import { relabel } from './relabel.ts';
+import { statsOf } from './sample-stats.ts';
 
 /** One nucleus to paste: donor pixel (x, y) goes to target pixel (x + dx, y + dy). */
 export interface Paste {
@@ -18,19 +19,6 @@ export interface Paste {
   donor: { image: string; id: number; type: number };
   dx: number;
   dy: number;
-}
-
-/** Per-image instance statistics of donor samples, kept as long as the sample is. */
-const donorStats = new WeakMap<Sample, InstanceStats>();
-
-/** Statistics of a donor sample (computed once per decoded sample). */
-export function statsOf(sample: Sample): InstanceStats {
-  let s = donorStats.get(sample);
-  if (s === undefined) {
-    s = instanceStats(sample.labels.inst);
-    donorStats.set(sample, s);
-  }
-  return s;
 }
 
 /** The bounding box [x0, y0, x1, y1) of instance `id` of `sample`, or a NucleiMixError naming the insertion. */

@@ -55,6 +55,7 @@ import type { Insertion } from './manifest.ts';
 import type { NucleiView } from '../inpaint/engine.ts';
 import type { RegionInpainter } from './method.ts';
 import { jobSeed } from './render-loop.ts';
+import { statsOf } from './sample-stats.ts';
 
 /** One insertion of the manifest and its donor, cut and transformed as it prescribes. */
 export interface Edit {
@@ -154,7 +155,7 @@ export async function renderProgressive(
     throw new NucleiMixError(`render: ${target.name}: labels are ${labels.inst.width}×${labels.inst.height} but the image is ${W}×${H}`);
   }
   const ordered = [...edits].sort((a, b) => a.insertion.index - b.insertion.index);
-  const stats = instanceStats(labels.inst);
+  const stats = statsOf(target);
   const placed = ordered.map((edit) => place(target, edit, stats));
   checkDisjoint(target.name, placed, W * H);
 
