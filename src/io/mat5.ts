@@ -167,6 +167,10 @@ function readElement(buf: Uint8Array, dv: DataView, pos: number, le: boolean, fa
 
 /** A copy of `bytes` as a typed array of `storage` in host byte order. */
 function typedFromBytes(bytes: Uint8Array, storage: Storage, le: boolean): AnyArray {
+  // In the host's byte order and aligned (MAT pads every element to 8 bytes, and inflated
+  // elements start a buffer of their own): a view, not a copy — label maps are 8 MB each, read
+  // for every image. Views of one element never overlap another variable's bytes.
+  if (le === HOST_LE && bytes.byteOffset % storage.size === 0) return new storage.Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, Math.floor(bytes.length / storage.size));
   const copy = copyBytes(bytes);
   if (le !== HOST_LE && storage.size > 1) swapWords(copy, 0, copy.length, storage.size);
   return new storage.Array(copy.buffer, 0, copy.length / storage.size);
