@@ -121,8 +121,7 @@ function inBand(r0: Uint8Array, w: number, h: number): Uint8Array {
   return out;
 }
 
-/** Median of a non-empty list (sorts it in place). */
-/** The median of `v` (sorted in place). */
+/** Median of a non-empty list of bytes (sorts it in place). */
 function median(v: Uint8Array): number {
   v.sort();
   const m = v.length >> 1;

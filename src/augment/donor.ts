@@ -43,7 +43,7 @@ export interface DonorCut {
 }
 
 /** Where instance `id` lies in `sample` and its pixel count, from the sample's instance statistics (computed once per sample). */
-function boxOf(sample: Sample, id: number): { x0: number; y0: number; x1: number; y1: number; area: number } {
+function statsBox(sample: Sample, id: number): { x0: number; y0: number; x1: number; y1: number; area: number } {
   const stats = statsOf(sample);
   const i = indexOfId(stats, id);
   if (i < 0) return { x0: 0, y0: 0, x1: 0, y1: 0, area: -1 };
@@ -104,7 +104,7 @@ export function cutDonor(sample: Sample, id: number, transform: DonorTransform):
   // r0 and r1 in a window of the source image: the nucleus's bounding box grown by 1 for r1,
   // clipped to the image (dilate4 treats the outside as outside, like the image border).
   const inst = labels.inst.data;
-  const known = boxOf(sample, id);
+  const known = statsBox(sample, id);
   let found = scanBox(inst, W, id, known.x0, known.y0, known.x1, known.y1);
   // 600 donors from 27 images: each cut scans its box, not the whole image. A sample edited in
   // place since its statistics were taken (never done; see statsOf) cannot pass this check.

@@ -117,10 +117,13 @@ export function matFormat<Stored>(codec: MatLabelCodec<Stored>): FormatIO {
     await mkdir(join(dir, 'Labels'), { recursive: true });
     await writeEachSample(source, async (sample, name) => {
       const src = (sample.source as Partial<MatSource> | undefined)?.format === codec.format ? (sample.source as MatSource) : undefined;
-      await Promise.all([
+      const labels = labelFile(codec, sample, src);
+      // Both settle before a failure is reported: none may still be writing when the folder goes.
+      const written = await Promise.allSettled([
         writeImageFile(join(dir, 'Images', name + (src?.image.ext ?? '.png')), sample.image, src?.image),
-        writeMatFile(join(dir, 'Labels', name + '.mat'), labelFile(codec, sample, src)),
+        writeMatFile(join(dir, 'Labels', name + '.mat'), labels),
       ]);
+      for (const w of written) if (w.status === 'rejected') throw w.reason;
     });
   };
 

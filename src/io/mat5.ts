@@ -165,7 +165,7 @@ function readElement(buf: Uint8Array, dv: DataView, pos: number, le: boolean, fa
   return { type: first, data: buf.subarray(pos + 8, pos + 8 + n), end: Math.min(pos + 8 + pad8(n), buf.length) };
 }
 
-/** A copy of `bytes` as a typed array of `storage` in host byte order. */
+/** `bytes` as a typed array of `storage` in host byte order: a view of them where it can be, else a copy. */
 function typedFromBytes(bytes: Uint8Array, storage: Storage, le: boolean): AnyArray {
   // In the host's byte order and aligned (MAT pads every element to 8 bytes, and inflated
   // elements start a buffer of their own): a view, not a copy — label maps are 8 MB each, read
